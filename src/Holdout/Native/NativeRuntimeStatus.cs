@@ -1,0 +1,12 @@
+namespace Holdout.Native;
+
+/// <summary>How the deep-learning engine's native libraries were loaded in this process.</summary>
+/// <param name="NativeDirectory">The folder the engine's native libraries were loaded from.</param>
+/// <param name="CompatibilityLoaderUsed">Whether a version-patched copy of the TorchSharp bridge library was loaded.</param>
+/// <param name="PatchedLibraryPath">The patched copy's path (in the per-user cache), when one was used.</param>
+/// <param name="WeakenedVersions">The needed symbol versions marked weak in that copy, e.g. <c>libstdc++.so.6:GLIBCXX_3.4.32</c>.</param>
+public sealed record NativeRuntimeStatus(
+    string? NativeDirectory,
+    bool CompatibilityLoaderUsed,
+    string? PatchedLibraryPath,
+    IReadOnlyList<string> WeakenedVersions);
