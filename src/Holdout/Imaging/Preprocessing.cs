@@ -1,0 +1,45 @@
+namespace Holdout.Imaging;
+
+/// <summary>
+/// How 8-bit RGB pixels become the tensor a model takes: input size, channel order, value scale, per-channel mean
+/// and std (in the model's channel order and value scale), and how evaluation images are resized. It travels with
+/// the model (see <c>BackboneSpec</c>) so that training, validation, test and prediction all prepare images the
+/// same way, and never from statistics of the image itself.
+/// </summary>
+/// <param name="InputSize">Square input side in pixels, e.g. 224.</param>
+/// <param name="ColorOrder">Channel order of the model input.</param>
+/// <param name="Scale">Value scale before normalisation.</param>
+/// <param name="Mean">Per-channel mean to subtract, in <paramref name="ColorOrder"/> and <paramref name="Scale"/>.</param>
+/// <param name="Std">Per-channel std to divide by, in the same order and scale.</param>
+/// <param name="EvalResize">How evaluation images are resized. Defaults to resize-and-centre-crop.</param>
+public sealed record Preprocessing(
+    int InputSize,
+    ColorOrder ColorOrder,
+    ValueScale Scale,
+    float[] Mean,
+    float[] Std,
+    EvalResize EvalResize = EvalResize.ResizeAndCenterCrop)
+{
+    /// <summary>torchvision's ImageNet preprocessing: RGB, 0..1, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).</summary>
+    public static Preprocessing ImageNetTorchvision(int inputSize = 224) =>
+        new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+
+    /// <summary>
+    /// The bundled CNTK ResNet-18's preprocessing: BGR, 0..255, minus the per-channel means of its mean image
+    /// (B 103.06, G 115.90, R 123.15), std 1.
+    /// </summary>
+    public static Preprocessing CntkResNet(int inputSize = 224) =>
+        new(inputSize, ColorOrder.Bgr, ValueScale.Byte, [103.06f, 115.90f, 123.15f], [1f, 1f, 1f]);
+
+    /// <summary>A model trained from scratch: RGB, 0..1, mean 0.5, std 0.25 (centred, unit-ish variance).</summary>
+    public static Preprocessing Scratch(int inputSize) =>
+        new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+
+    /// <inheritdoc/>
+    public bool Equals(Preprocessing? other) =>
+        other is not null && InputSize == other.InputSize && ColorOrder == other.ColorOrder && Scale == other.Scale &&
+        Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std) && EvalResize == other.EvalResize;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(InputSize, ColorOrder, Scale, Mean[0], Std[0], EvalResize);
+}
