@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace Holdout.Training;
+
+/// <summary>
+/// Stops training when the monitored metric has not improved for <see cref="Patience"/> epochs, and (by default)
+/// puts back the weights of the best epoch when training ends, so the model you get is the one that validated best.
+/// </summary>
+/// <example><code>new EarlyStopping(monitor: "val_loss", patience: 3)</code></example>
+public sealed class EarlyStopping : MetricMonitor, IDisposable
+{
+    private Dictionary<string, Tensor>? _bestWeights;
+
+    /// <summary>Creates the callback.</summary>
+    /// <param name="monitor">The metric to watch. Defaults to <c>val_loss</c>.</param>
+    /// <param name="patience">Epochs without improvement before stopping. Defaults to 3.</param>
+    /// <param name="minDelta">The smallest change that counts as an improvement. Defaults to 0.</param>
+    /// <param name="mode">Whether lower or higher is better. Defaults to inferring it from the name.</param>
+    /// <param name="restoreBestWeights">Put the best epoch's weights back at the end. Defaults to true.</param>
+    public EarlyStopping(string monitor = "val_loss", int patience = 3, double minDelta = 0, MonitorMode mode = MonitorMode.Auto, bool restoreBestWeights = true)
+        : base(monitor, mode, minDelta)
+    {
+        if (patience < 0) throw new HoldoutException($"Early-stopping patience must be 0 or more epochs, got {patience}.");
+        Patience = patience;
+        RestoreBestWeights = restoreBestWeights;
+    }
+
+    /// <summary>Epochs without improvement before stopping.</summary>
+    public int Patience { get; }
+
+    /// <summary>Whether the best epoch's weights are put back when training ends.</summary>
+    public bool RestoreBestWeights { get; }
+
+    /// <summary>Epochs since the last improvement.</summary>
+    public int Wait { get; private set; }
+
+    /// <summary>The 1-based epoch at which training was stopped, or 0.</summary>
+    public int StoppedEpoch { get; private set; }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
+    {
+        double value = logs[Monitor];
+        if (IsImprovement(value))
+        {
+            Best = value;
+            BestEpoch = logs.Epoch;
+            Wait = 0;
+            if (RestoreBestWeights) ReplaceBestWeights(context.SnapshotWeights());
+            return;
+        }
+        Wait++;
+        if (Wait > Patience && !context.StopTraining)
+        {
+            StoppedEpoch = logs.Epoch;
+            context.StopTraining = true;
+            context.StopReason = $"early stopping: {Monitor} did not improve on {Format(Best)} (epoch {BestEpoch}) for {Wait} epochs";
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnTrainEnd(TrainingContext context)
+    {
+        if (RestoreBestWeights && _bestWeights is not null && BestEpoch != context.CompletedEpochs)
+            context.RestoreWeights(_bestWeights);
+    }
+
+    /// <summary>Gives the best epoch's weights (when resuming from a checkpoint that holds them).</summary>
+    public void SetBestWeights(Dictionary<string, Tensor> weights) => ReplaceBestWeights(weights);
+
+    /// <inheritdoc/>
+    public override JsonObject? SaveState()
+    {
+        var state = base.SaveState()!;
+        state["wait"] = Wait;
+        state["stopped_epoch"] = StoppedEpoch;
+        return state;
+    }
+
+    /// <inheritdoc/>
+    public override void LoadState(JsonObject state)
+    {
+        base.LoadState(state);
+        Wait = state["wait"]!.GetValue<int>();
+        StoppedEpoch = state["stopped_epoch"]!.GetValue<int>();
+    }
+
+    private void ReplaceBestWeights(Dictionary<string, Tensor> weights)
+    {
+        if (_bestWeights is not null) foreach (var t in _bestWeights.Values) t.Dispose();
+        _bestWeights = weights;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => ReplaceBestWeights([]);
+}

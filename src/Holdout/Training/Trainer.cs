@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Holdout.Data;
+using Holdout.Native;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Holdout.Training;
+
+/// <summary>
+/// Keras-style training loop: <see cref="Fit"/> runs epochs of training batches followed by a full validation pass,
+/// builds each epoch's logs (<c>loss</c>, <c>acc</c>, <c>val_loss</c>, <c>val_acc</c>, <c>lr</c>, <c>seconds</c>)
+/// and hands them to the callbacks, which may stop training. <see cref="History"/> is always attached. Call
+/// <see cref="Fit"/> once per phase (fine-tuning uses two); epochs are numbered across phases.
+/// </summary>
+/// <remarks>
+/// Every batch runs in its own TorchSharp dispose scope, so native memory stays flat however long the run. Dropout
+/// and other randomness are re-seeded from (seed, epoch) at each epoch, so a run resumed at an epoch boundary
+/// continues exactly as an uninterrupted one.
+/// </remarks>
+public sealed class Trainer : IDisposable
+{
+    private readonly nn.Module<Tensor, Tensor> _model;
+    private readonly List<Callback> _callbacks;
+    private OptimizerHelper? _optimizer;
+    private Tensor? _classWeights;
+
+    /// <summary>Creates a trainer for <paramref name="model"/>.</summary>
+    /// <param name="model">The classifier: N x ... to N x C logits (N x 1 with binary cross-entropy).</param>
+    /// <param name="options">Optimiser, loss and seed. Defaults to <see cref="TrainingOptions"/>'s defaults.</param>
+    /// <param name="callbacks">Callbacks in the order they run; <see cref="History"/> is added first.</param>
+    public Trainer(nn.Module<Tensor, Tensor> model, TrainingOptions? options = null, IEnumerable<Callback>? callbacks = null)
+    {
+        NativeRuntime.EnsureInitialized();
+        _model = model;
+        Options = options ?? new TrainingOptions();
+        History = new History();
+        _callbacks = [History, .. callbacks ?? []];
+        Context = new TrainingContext(model, Options);
+    }
+
+    /// <summary>The options in use.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>The epochs trained so far.</summary>
+    public History History { get; }
+
+    /// <summary>The state callbacks see (stop flag, epoch counters, learning-rate scale).</summary>
+    public TrainingContext Context { get; }
+
+    /// <summary>The callbacks, History first.</summary>
+    public IReadOnlyList<Callback> Callbacks => _callbacks;
+
+    /// <summary>The optimiser of the current phase (null before the first <see cref="Fit"/>).</summary>
+    public OptimizerHelper? Optimizer => _optimizer;
+
+    /// <summary>Training images processed and seconds spent in training batches (data waits included), over all phases.</summary>
+    public (long Images, double Seconds) TrainThroughput { get; private set; }
+
+    /// <summary>Evaluation images processed and seconds spent evaluating, over all phases.</summary>
+    public (long Images, double Seconds) EvalThroughput { get; private set; }
+
+    /// <summary>
+    /// Trains one phase: <paramref name="phase"/>.Epochs epochs over <paramref name="train"/>, each followed by a
+    /// validation pass over <paramref name="validation"/> (when given).
+    /// </summary>
+    /// <param name="train">Training batches: each sample once per epoch, in a fresh seeded order.</param>
+    /// <param name="validation">Validation batches, or null to skip validation (then <c>val_*</c> logs are absent).</param>
+    /// <param name="phase">Which parameters train, at which learning rates, for how many epochs.</param>
+    /// <param name="resume">When resuming inside this phase: how many of its epochs are already done, and the
+    /// optimiser state file saved with them. Defaults to a fresh start.</param>
+    /// <param name="cancellationToken">Stops training between batches (the epoch in progress is abandoned).</param>
+    /// <returns>The history over all phases so far.</returns>
+    public History Fit(IBatchSource train, IBatchSource? validation, TrainingPhase phase, PhaseResume? resume = null, CancellationToken cancellationToken = default)
+    {
+        if (phase.Epochs < 0) throw new HoldoutException($"The number of epochs must be 0 or more, got {phase.Epochs}.");
+        if (train.BatchCount == 0) throw new HoldoutException($"The training split has {train.SampleCount} samples, too few for one batch. Add images or lower --batch-size.");
+        int doneInPhase = resume?.EpochsDone ?? 0;
+        Context.Phase = phase.Name;
+        Context.PlannedEpochs = Math.Max(Context.PlannedEpochs, Context.CompletedEpochs - doneInPhase + phase.Epochs);
+        SetTrainable(phase);
+        _optimizer?.Dispose();
+        _optimizer = CreateOptimizer(phase);
+        if (resume?.OptimizerStatePath is { } statePath) _optimizer.load_state_dict(statePath);
+        _classWeights?.Dispose();
+        _classWeights = Options.ClassWeights is null ? null : torch.tensor(Options.ClassWeights).to(Evaluator.ModelDevice(_model)).DetachFromDisposeScope();
+
+        foreach (var c in _callbacks) c.OnTrainBegin(Context);
+        try
+        {
+            long totalSteps = (long)phase.Epochs * train.BatchCount;
+            for (int epochInPhase = doneInPhase; epochInPhase < phase.Epochs && !Context.StopTraining; epochInPhase++)
+            {
+                int epoch = Context.CompletedEpochs + 1;
+                var logs = RunEpoch(train, validation, phase, epoch, epochInPhase, totalSteps, cancellationToken);
+                Context.CompletedEpochs = epoch;
+                foreach (var c in _callbacks) c.OnEpochEnd(Context, logs);
+            }
+        }
+        finally
+        {
+            foreach (var c in _callbacks) c.OnTrainEnd(Context);
+        }
+        return History;
+    }
+
+    /// <summary>Saves the optimiser's state (moments, step counts) for resuming; atomic.</summary>
+    public void SaveOptimizerState(string path)
+    {
+        if (_optimizer is null) return;
+        var temporary = path + ".partial";
+        _optimizer.save_state_dict(temporary);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The callbacks' state (for a checkpoint), by callback index.</summary>
+    public JsonObject SaveCallbackState()
+    {
+        var state = new JsonObject { ["learning_rate_scale"] = Context.LearningRateScale };
+        for (int i = 0; i < _callbacks.Count; i++)
+        {
+            if (_callbacks[i].SaveState() is { } s) state[$"{i}:{_callbacks[i].GetType().Name}"] = s;
+        }
+        return state;
+    }
+
+    /// <summary>Restores the callbacks' state and epoch counter from a checkpoint.</summary>
+    /// <param name="state">What <see cref="SaveCallbackState"/> returned.</param>
+    /// <param name="history">The epochs already trained.</param>
+    public void Restore(JsonObject state, IReadOnlyList<EpochRecord> history)
+    {
+        Context.LearningRateScale = state["learning_rate_scale"]?.GetValue<double>() ?? 1.0;
+        for (int i = 0; i < _callbacks.Count; i++)
+        {
+            if (state[$"{i}:{_callbacks[i].GetType().Name}"] is JsonObject s) _callbacks[i].LoadState(s);
+        }
+        History.Restore(history);
+        Context.CompletedEpochs = history.Count;
+    }
+
+    private EpochLogs RunEpoch(IBatchSource train, IBatchSource? validation, TrainingPhase phase, int epoch, int epochInPhase, long totalSteps, CancellationToken cancellationToken)
+    {
+        foreach (var c in _callbacks) c.OnEpochBegin(Context, epoch);
+        torch.manual_seed(Seeds.Derive(Options.Seed, 0xd0, epoch));
+        var device = Evaluator.ModelDevice(_model);
+        var clock = Stopwatch.StartNew();
+        _model.train();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        int step = 0;
+        double lr = 0;
+        foreach (var batch in train.Batches(epoch - 1, cancellationToken))
+        {
+            using var scope = NewDisposeScope();
+            using var owned = batch;
+            lr = ApplySchedule(phase, (long)epochInPhase * train.BatchCount + step, totalSteps);
+            _optimizer!.zero_grad();
+            var images = batch.Images.to(device);
+            var labels = batch.Labels.to(device);
+            var logits = _model.forward(images);
+            var loss = ComputeLoss(logits, labels);
+            loss.backward();
+            _optimizer.step();
+            float lossValue = loss.item<float>();
+            if (!float.IsFinite(lossValue) && Options.StopOnNonFiniteLoss)
+            {
+                Context.StopTraining = true;
+                Context.StopReason = $"the training loss became {lossValue} at epoch {epoch}, step {step + 1}: the learning rate is too high (try a 10x lower --lr)";
+            }
+            var predicted = logits.shape[1] == 1 ? (logits.squeeze(1) > 0).to_type(ScalarType.Int64) : logits.argmax(1);
+            correct += predicted.eq(labels).sum().item<long>();
+            lossSum += lossValue * batch.Count;
+            seen += batch.Count;
+            step++;
+            var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / seen, correct / (double)seen, clock.Elapsed.TotalSeconds);
+            foreach (var c in _callbacks) c.OnBatchEnd(Context, batchLogs);
+            if (Context.StopTraining) break;
+        }
+        TrainThroughput = (TrainThroughput.Images + seen, TrainThroughput.Seconds + clock.Elapsed.TotalSeconds);
+        var logs = new EpochLogs(epoch)
+        {
+            ["loss"] = seen == 0 ? double.NaN : lossSum / seen,
+            ["acc"] = seen == 0 ? double.NaN : correct / (double)seen,
+        };
+        if (validation is not null)
+        {
+            var predictions = Evaluator.Predict(_model, validation, epoch - 1, cancellationToken);
+            EvalThroughput = (EvalThroughput.Images + predictions.Count, EvalThroughput.Seconds + predictions.Seconds);
+            logs["val_loss"] = predictions.Loss;
+            logs["val_acc"] = predictions.Accuracy;
+        }
+        logs["lr"] = lr;
+        logs["seconds"] = clock.Elapsed.TotalSeconds;
+        return logs;
+    }
+
+    private Tensor ComputeLoss(Tensor logits, Tensor labels)
+    {
+        if (Options.Loss == LossKind.BinaryCrossEntropyWithLogits || logits.shape[1] == 1)
+        {
+            if (logits.shape[1] != 1)
+                throw new HoldoutException($"Binary cross-entropy with logits needs a model with one output, but it has {logits.shape[1]}. Use the cross-entropy loss for {logits.shape[1]} outputs.");
+            var target = labels.to_type(ScalarType.Float32);
+            Tensor? posWeight = _classWeights is null ? null : (_classWeights[1] / _classWeights[0]).reshape(1);
+            var smoothed = Options.LabelSmoothing > 0 ? target * (1 - Options.LabelSmoothing) + 0.5 * Options.LabelSmoothing : target;
+            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: posWeight);
+        }
+        return nn.functional.cross_entropy(logits, labels, _classWeights, label_smoothing: Options.LabelSmoothing);
+    }
+
+    private double ApplySchedule(TrainingPhase phase, long step, long totalSteps)
+    {
+        double factor = LearningRateSchedule.Factor(phase.Schedule, step, totalSteps) * Context.LearningRateScale;
+        var groups = _optimizer!.ParamGroups.ToList();
+        for (int i = 0; i < groups.Count; i++) groups[i].LearningRate = phase.Groups[i].LearningRate * factor;
+        return phase.Groups[^1].LearningRate * factor;
+    }
+
+    private void SetTrainable(TrainingPhase phase)
+    {
+        var trainable = new HashSet<Parameter>(phase.Groups.SelectMany(g => g.Parameters), ReferenceEqualityComparer.Instance);
+        foreach (var p in _model.parameters()) p.requires_grad = trainable.Contains(p);
+    }
+
+    private OptimizerHelper CreateOptimizer(TrainingPhase phase)
+    {
+        if (phase.Groups.Count == 0 || phase.Groups.All(g => g.Parameters.Count == 0))
+            throw new HoldoutException($"Phase '{phase.Name}' has no trainable parameters.");
+        return Options.Optimizer switch
+        {
+            OptimizerKind.Adam => torch.optim.Adam(phase.Groups.Select(g => new Adam.ParamGroup(g.Parameters, g.LearningRate, weight_decay: Options.WeightDecay)), phase.Groups[0].LearningRate, weight_decay: Options.WeightDecay),
+            OptimizerKind.AdamW => torch.optim.AdamW(phase.Groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.LearningRate, weight_decay: Options.WeightDecay)), phase.Groups[0].LearningRate, weight_decay: Options.WeightDecay),
+            OptimizerKind.Sgd => torch.optim.SGD(phase.Groups.Select(g => new SGD.ParamGroup(g.Parameters, g.LearningRate, momentum: Options.Momentum, weight_decay: Options.WeightDecay)), phase.Groups[0].LearningRate, momentum: Options.Momentum, weight_decay: Options.WeightDecay),
+            _ => throw new ArgumentOutOfRangeException(nameof(Options), Options.Optimizer, "unknown optimizer"),
+        };
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _optimizer?.Dispose();
+        _classWeights?.Dispose();
+        foreach (var c in _callbacks.OfType<IDisposable>()) c.Dispose();
+    }
+}
