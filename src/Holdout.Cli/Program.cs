@@ -1,10 +1,39 @@
+using Holdout.Cli;
+using Holdout;
 using Holdout.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("holdout");
-    config.AddCommand<EnvCommand>("env").WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
+    config.SetApplicationVersion(typeof(HoldoutException).Assembly.GetName().Version?.ToString(3) ?? "0");
+    config.PropagateExceptions();
+    config.AddCommand<EnvCommand>("env")
+        .WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
 });
-return app.Run(args);
+
+try
+{
+    return app.Run(args);
+}
+catch (CommandParseException e)
+{
+    return CliErrors.Usage(e.Message);
+}
+catch (CommandRuntimeException e)
+{
+    return CliErrors.Usage(e.Message);
+}
+catch (HoldoutException e)
+{
+    AnsiConsole.Console.Profile.Out.Writer.Flush();
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled.");
+    return 130;
+}
