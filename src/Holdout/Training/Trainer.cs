@@ -37,7 +37,7 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainingOptions();
         History = new History();
         _callbacks = [History, .. callbacks ?? []];
-        Context = new TrainingContext(model, Options);
+        Context = new TrainingContext(model, Options) { History = History };
     }
 
     /// <summary>The options in use.</summary>

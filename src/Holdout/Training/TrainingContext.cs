@@ -15,6 +15,9 @@ public sealed class TrainingContext
     /// <summary>The model being trained.</summary>
     public nn.Module<Tensor, Tensor> Model { get; }
 
+    /// <summary>The epochs trained so far (the trainer's <see cref="Training.History"/>).</summary>
+    public History History { get; internal set; } = new();
+
     /// <summary>The options of the run.</summary>
     public TrainingOptions Options { get; }
 
