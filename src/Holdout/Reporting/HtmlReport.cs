@@ -39,7 +39,8 @@ public static class HtmlReport
         var html = new StringBuilder(1 << 16);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>Holdout report: ").Append(E(data.Title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n");
+            .Append("<title>Holdout report: ").Append(E(data.Title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n")
+            .Append("<script>\n").Append(StatusScript).Append("</script>\n</head>\n<body>\n");
 
         html.Append("<header>\n<h1>").Append(E(data.Title)).Append("</h1>\n<p class=\"sub\">Holdout training report");
         if (data.CreatedAt is { } created) html.Append(" · ").Append(E(created.ToString("yyyy-MM-dd HH:mm:ss zzz", Invariant)));
@@ -66,7 +67,7 @@ public static class HtmlReport
         BatchPreview(html, data);
 
         html.Append("</main>\n<footer>Made by Holdout. This file is self-contained: it loads nothing from the network.</footer>\n")
-            .Append("<script>\n").Append(StatusScript).Append("</script>\n</body>\n</html>\n");
+            .Append("</body>\n</html>\n");
         return html.ToString();
     }
 
@@ -162,17 +163,19 @@ public static class HtmlReport
         if (metrics is null) NotAvailable(html, "The model has not been evaluated.");
         else
         {
+            html.Append("<div class=\"row\"><div>");
             Image(html, "image/png", Charts.ConfusionMatrix(metrics.Confusion, metrics.ClassNames), "Confusion matrix heat map", "chart square");
-            html.Append("<h3>Most confused</h3>\n");
+            html.Append("</div><div>\n<h3>Most confused</h3>\n");
             if (metrics.MostConfused.Count == 0) html.Append("<p class=\"muted\">No mistakes.</p>\n");
             else
             {
                 html.Append("<table class=\"numbers\"><thead><tr><th>true class</th><th>predicted as</th><th>samples</th></tr></thead><tbody>\n");
                 foreach (var pair in metrics.MostConfused.Take(10))
-                    html.Append("<tr><td>").Append(E(pair.TrueLabel)).Append("</td><td>").Append(E(pair.PredictedLabel)).Append("</td><td>")
-                        .Append(pair.Count.ToString(Invariant)).Append("</td></tr>\n");
+                    html.Append("<tr><td class=\"text\">").Append(E(pair.TrueLabel)).Append("</td><td class=\"text\">").Append(E(pair.PredictedLabel))
+                        .Append("</td><td>").Append(pair.Count.ToString(Invariant)).Append("</td></tr>\n");
                 html.Append("</tbody></table>\n");
             }
+            html.Append("</div></div>\n");
         }
         html.Append("</section>\n");
     }
@@ -212,7 +215,7 @@ public static class HtmlReport
                 var thumbnail = Thumbnail.Jpeg(example.ImagePath, example.ImageBytes, ThumbnailSize);
                 if (thumbnail is null) html.Append("<div class=\"unreadable\">image unreadable</div>");
                 else Image(html, "image/jpeg", thumbnail, $"{example.TrueLabel} predicted as {example.PredictedLabel}", "thumb", newline: false);
-                html.Append("<figcaption><span class=\"pred\">").Append(E(example.PredictedLabel)).Append(' ').Append(P(example.PredictedProbability))
+                html.Append("<figcaption><span class=\"pred\">predicted: ").Append(E(example.PredictedLabel)).Append(' ').Append(P(example.PredictedProbability))
                     .Append("</span><span>true: ").Append(E(example.TrueLabel)).Append(' ').Append(P(example.TrueProbability))
                     .Append("</span><span class=\"muted\">loss ").Append(F(example.Loss)).Append("</span>");
                 if (example.ImagePath is not null)
@@ -279,6 +282,8 @@ public static class HtmlReport
         th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
         thead th { border-bottom: 2px solid var(--line); font-weight: 600; }
         table.numbers td { text-align: right; font-variant-numeric: tabular-nums; }
+        table.numbers td.text { text-align: left; }
+        .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
         table.kv th { color: var(--muted); font-weight: 500; white-space: nowrap; }
         table.kv td { word-break: break-all; }
         tr.total th, tr.total td { font-weight: 600; border-top: 2px solid var(--line); }
@@ -301,11 +306,15 @@ public static class HtmlReport
 
         """;
 
-    // Marks the body once everything has loaded, for automated checks: every <img> decoded, and any script error.
+    // Marks the body once everything has loaded, for automated checks: every <img> decoded, and any error event (a
+    // script error, or a resource that failed to load). It sits in <head> so it listens before the first image.
     private const string StatusScript = """
         (function () {
           var errors = 0;
-          window.addEventListener('error', function () { errors++; document.body.dataset.errors = String(errors); }, true);
+          window.addEventListener('error', function () {
+            errors++;
+            if (document.body) document.body.dataset.errors = String(errors);
+          }, true);
           window.addEventListener('load', function () {
             var images = Array.prototype.slice.call(document.images);
             var broken = images.filter(function (img) { return !img.complete || img.naturalWidth === 0; });
