@@ -1,0 +1,67 @@
+using Holdout.Reporting;
+using SkiaSharp;
+
+namespace Holdout.Tests.Reporting;
+
+public sealed class ReportBrowserTests
+{
+    [ChromiumFact]
+    public void Should_render_in_headless_chromium_with_every_image_and_no_console_errors()
+    {
+        // Given a complete synthetic report written to the test output folder
+        var folder = Path.Combine(ChartsTests.OutputFolder, "browser");
+        var path = Path.Combine(folder, "report.html");
+        HtmlReport.Write(path, SyntheticReport.Build(folder));
+
+        // When Chromium loads it
+        var page = HeadlessChromium.Load(path, folder);
+
+        // Then the page's load check saw all 8 images decoded, no error event fired, and nothing reached the console
+        Assert.True(page.BodyData.TryGetValue("images-ok", out var imagesOk), $"the status script did not run; stderr:\n{page.Stderr}");
+        Assert.Equal("true", imagesOk);
+        Assert.Equal("8", page.BodyData["image-count"]);
+        Assert.Equal("0", page.BodyData["errors"]);
+        Assert.Empty(page.ConsoleLines);
+
+        // And a screenshot of the page is saved beside it, showing more than a blank page
+        var screenshot = Path.Combine(ChartsTests.OutputFolder, "report-screenshot.png");
+        HeadlessChromium.Screenshot(path, screenshot, folder, 1280, 3800);
+        using var bitmap = SKBitmap.Decode(screenshot);
+        Assert.Equal((1280, 3800), (bitmap.Width, bitmap.Height));
+        Assert.True(Colourful(bitmap) > 10_000, "the screenshot shows almost no coloured pixels");
+    }
+
+    [ChromiumFact]
+    public void Should_catch_a_broken_image_and_a_console_error()
+    {
+        // Given the report with a broken image and a console error injected
+        var folder = Path.Combine(ChartsTests.OutputFolder, "browser-broken");
+        var path = Path.Combine(folder, "report.html");
+        var html = HtmlReport.Render(SyntheticReport.Build(folder))
+            .Replace("</main>", "<img src=\"data:image/png;base64,AAAA\"><script>console.error('injected failure')</script></main>", StringComparison.Ordinal);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(path, html);
+
+        // When Chromium loads it
+        var page = HeadlessChromium.Load(path, folder);
+
+        // Then the check reports one broken image of nine, an error event, and the console line
+        Assert.Equal("false", page.BodyData["images-ok"]);
+        Assert.Equal("9", page.BodyData["image-count"]);
+        Assert.Equal("1", page.BodyData["broken-images"]);
+        Assert.NotEqual("0", page.BodyData["errors"]);
+        Assert.Contains(page.ConsoleLines, line => line.Contains("injected failure", StringComparison.Ordinal));
+    }
+
+    private static int Colourful(SKBitmap bitmap)
+    {
+        var count = 0;
+        for (var y = 0; y < bitmap.Height; y += 2)
+            for (var x = 0; x < bitmap.Width; x += 2)
+            {
+                var c = bitmap.GetPixel(x, y);
+                if (Math.Max(c.Red, Math.Max(c.Green, c.Blue)) - Math.Min(c.Red, Math.Min(c.Green, c.Blue)) > 60) count++;
+            }
+        return count;
+    }
+}
