@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Holdout.Imaging;
+
+namespace Holdout.Bench;
+
+/// <summary>Single-thread decode time per JPEG scale (libjpeg-turbo's SIMD covers 1/1, 1/2, 1/4, 1/8 only).</summary>
+internal static class DecodeProbe
+{
+    public static int Run(string[] args)
+    {
+        var files = Directory.GetFiles(args[0], "*.jpg", SearchOption.AllDirectories).Take(64).ToList();
+        foreach (var scale in new[] { 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25 })
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                var width = 0;
+                foreach (var file in files)
+                {
+                    using var source = ImageSource.Open(file);
+                    using var bitmap = source.Decode(scale);
+                    width = bitmap.Width;
+                }
+                if (round == 1)
+                {
+                    Console.WriteLine($"scale {scale}: decoded width {width}, {clock.Elapsed.TotalMilliseconds / files.Count:0.00} ms/image");
+                }
+            }
+        }
+        var preprocessing = Preprocessing.CntkResNet(224);
+        using var renderer = new SampleRenderer(preprocessing);
+        var buffer = new float[renderer.Length];
+        foreach (var (name, options) in new[] { ("eval", (AugmentationOptions?)null), ("train", AugmentationOptions.TorchvisionCropAndFlip), ("standard", AugmentationOptions.Standard) })
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < files.Count; i++)
+                {
+                    var index = i;
+                    renderer.Render(files[i], options is null ? null : (w, h) => Augmentation.Draw(options, 0, round, index, w, h), buffer);
+                }
+                if (round == 1)
+                {
+                    Console.WriteLine($"render {name}: {clock.Elapsed.TotalMilliseconds / files.Count:0.00} ms/image");
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,21 @@
+using Holdout.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "hashes" => HashCalibration.Run(args.Skip(1).ToArray()),
+    "decode" => DecodeProbe.Run(args.Skip(1).ToArray()),
+    "loader" => LoaderBenchmark.Run(args.Skip(1).ToArray()),
+    "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        Holdout.Bench: measurements run on demand (not part of the tests).
+          loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
+                                                     loader img/s vs the PyTorch DataLoader peer, same session
+          hashes DIR                                         perceptual-hash distances: copies vs distinct images
+        """);
+    return 1;
+}

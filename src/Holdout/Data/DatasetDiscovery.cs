@@ -1,0 +1,246 @@
+using Holdout.Imaging;
+
+namespace Holdout.Data;
+
+/// <summary>
+/// Finds the labelled images of a dataset and checks that each one decodes. Three layouts are recognised:
+/// <list type="bullet">
+/// <item>a folder with one subfolder per class: <c>DATA/&lt;class&gt;/*</c> (files in nested folders belong to the class);</item>
+/// <item>a folder already split: <c>DATA/{train,val|validation|valid,test}/&lt;class&gt;/*</c> (the given split is kept;
+/// with only train and test, the <see cref="Splitter"/> carves validation out of train);</item>
+/// <item>a CSV manifest <c>path,label[,split]</c> (a header row is optional; paths relative to the CSV's folder or
+/// absolute; lines starting with '#' are comments), which also reads a <c>split.csv</c> written by
+/// <see cref="SplitManifest"/>.</item>
+/// </list>
+/// Files are recognised by content, not by extension. Files that cannot be used (empty, not an image, truncated,
+/// undecodable, missing) are skipped and listed in <see cref="ImageDataset.Skipped"/> with the reason, or are an
+/// error with <see cref="DiscoveryOptions.Strict"/>. Hidden files and folders (name starting with '.') are ignored.
+/// </summary>
+public static class DatasetDiscovery
+{
+    /// <summary>Reads the dataset at <paramref name="path"/> (a folder or a CSV manifest).</summary>
+    /// <param name="path">The dataset folder or CSV manifest.</param>
+    /// <param name="options">Strictness and worker count; defaults to <see cref="DiscoveryOptions"/>'s defaults.</param>
+    /// <param name="cancellationToken">Stops checking images.</param>
+    /// <exception cref="HoldoutException">The path does not exist, holds no classes, a manifest line is malformed,
+    /// or (strict) a file cannot be read.</exception>
+    public static ImageDataset Discover(string path, DiscoveryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DiscoveryOptions();
+        var full = Path.GetFullPath(path);
+        List<Candidate> candidates;
+        DatasetLayout layout;
+        var skipped = new List<SkippedFile>();
+        if (File.Exists(full))
+        {
+            layout = DatasetLayout.CsvManifest;
+            candidates = ReadManifest(full, skipped);
+        }
+        else if (Directory.Exists(full))
+        {
+            candidates = ReadFolder(full, skipped, out layout);
+        }
+        else
+        {
+            throw new HoldoutException(
+                $"Dataset '{path}' does not exist. Expected a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[,split]).");
+        }
+
+        var classNames = candidates.Select(c => c.ClassName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (classNames.Count == 0)
+        {
+            throw new HoldoutException(
+                $"Dataset '{path}' has no classes. Expected one subfolder per class (DATA/<class>/image.jpg), DATA/train/<class>/..., or a CSV manifest with path,label rows.");
+        }
+
+        var failures = CheckImages(candidates, options.Workers, cancellationToken);
+        var samples = new List<ImageSample>(candidates.Count);
+        var labelOf = classNames.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (failures[i] is { } reason)
+            {
+                skipped.Add(new SkippedFile(candidates[i].Path, reason));
+            }
+            else
+            {
+                samples.Add(new ImageSample(candidates[i].Path, labelOf[candidates[i].ClassName], candidates[i].Split));
+            }
+        }
+
+        if (options.Strict && skipped.Count > 0)
+        {
+            var list = string.Join(Environment.NewLine, skipped.Take(20).Select(s => $"  {s.Path}: {s.Reason}"));
+            var more = skipped.Count > 20 ? $"{Environment.NewLine}  ... and {skipped.Count - 20} more" : "";
+            throw new HoldoutException(
+                $"{skipped.Count} file(s) in dataset '{path}' cannot be used (strict mode):{Environment.NewLine}{list}{more}{Environment.NewLine}Fix or remove them, or run without --strict to skip them.");
+        }
+        return new ImageDataset(full, layout, classNames, samples, skipped);
+    }
+
+    private sealed record Candidate(string Path, string ClassName, DataSplit? Split);
+
+    private static List<Candidate> ReadFolder(string root, List<SkippedFile> skipped, out DatasetLayout layout)
+    {
+        var subfolders = VisibleFolders(root);
+        var splitFolders = new List<(string Folder, DataSplit Split)>();
+        foreach (var folder in subfolders)
+        {
+            if (DataSplitNames.TryParse(Path.GetFileName(folder), out var split))
+            {
+                splitFolders.Add((folder, split));
+            }
+        }
+        var candidates = new List<Candidate>();
+        if (splitFolders.Count > 0 && splitFolders.All(s => VisibleFolders(s.Folder).Count > 0))
+        {
+            layout = DatasetLayout.SplitFolders;
+            foreach (var duplicate in splitFolders.GroupBy(s => s.Split).Where(g => g.Count() > 1))
+            {
+                throw new HoldoutException(
+                    $"Dataset '{root}' has more than one {duplicate.Key.ToName()} folder ({string.Join(", ", duplicate.Select(d => Path.GetFileName(d.Folder)))}). Keep one of them.");
+            }
+            if (!splitFolders.Any(s => s.Split == DataSplit.Train))
+            {
+                throw new HoldoutException(
+                    $"Dataset '{root}' has {string.Join(" and ", splitFolders.Select(s => Path.GetFileName(s.Folder)))} folders but no train folder. Add DATA/train/<class>/..., or pass a folder with one subfolder per class.");
+            }
+            foreach (var other in subfolders.Except(splitFolders.Select(s => s.Folder)))
+            {
+                skipped.Add(new SkippedFile(other, "folder ignored: the dataset is split into train/val/test folders"));
+            }
+            foreach (var (folder, split) in splitFolders.OrderBy(s => s.Split))
+            {
+                AddClassFolders(folder, split, candidates, skipped);
+            }
+        }
+        else
+        {
+            layout = DatasetLayout.ClassFolders;
+            AddClassFolders(root, null, candidates, skipped);
+        }
+        return candidates;
+    }
+
+    private static void AddClassFolders(string folder, DataSplit? split, List<Candidate> candidates, List<SkippedFile> skipped)
+    {
+        foreach (var file in VisibleFiles(folder))
+        {
+            skipped.Add(new SkippedFile(file, "not inside a class folder"));
+        }
+        foreach (var classFolder in VisibleFolders(folder))
+        {
+            var className = Path.GetFileName(classFolder);
+            foreach (var file in VisibleFilesRecursive(classFolder))
+            {
+                candidates.Add(new Candidate(file, className, split));
+            }
+        }
+    }
+
+    private static List<string> VisibleFolders(string folder) =>
+        Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+
+    private static List<string> VisibleFiles(string folder) =>
+        Directory.GetFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+
+    private static IEnumerable<string> VisibleFilesRecursive(string folder)
+    {
+        foreach (var file in VisibleFiles(folder))
+        {
+            yield return file;
+        }
+        foreach (var sub in VisibleFolders(folder))
+        {
+            foreach (var file in VisibleFilesRecursive(sub))
+            {
+                yield return file;
+            }
+        }
+    }
+
+    private static List<Candidate> ReadManifest(string csvPath, List<SkippedFile> skipped)
+    {
+        var folder = Path.GetDirectoryName(csvPath)!;
+        var lines = File.ReadAllLines(csvPath);
+        var candidates = new List<Candidate>();
+        int pathColumn = 0, labelColumn = 1, splitColumn = 2;
+        var headerSeen = false;
+        for (var lineNumber = 1; lineNumber <= lines.Length; lineNumber++)
+        {
+            var line = lines[lineNumber - 1];
+            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+            var fields = CsvText.SplitLine(line);
+            if (!headerSeen)
+            {
+                headerSeen = true;
+                var names = fields.Select(f => f.Trim().ToLowerInvariant()).ToList();
+                if (names.Contains("path"))
+                {
+                    pathColumn = names.IndexOf("path");
+                    labelColumn = names.IndexOf("label");
+                    splitColumn = names.IndexOf("split");
+                    if (labelColumn < 0)
+                    {
+                        throw new HoldoutException(
+                            $"Manifest '{csvPath}' line {lineNumber}: the header has no 'label' column. Expected a header path,label[,split].");
+                    }
+                    continue;
+                }
+            }
+            var width = Math.Max(pathColumn, labelColumn) + 1;
+            if (fields.Count < width)
+            {
+                throw new HoldoutException(
+                    $"Manifest '{csvPath}' line {lineNumber}: expected path,label[,split] but found '{line}'. Fix the line or remove it.");
+            }
+            var file = fields[pathColumn].Trim();
+            var label = fields[labelColumn].Trim();
+            if (file.Length == 0 || label.Length == 0)
+            {
+                throw new HoldoutException(
+                    $"Manifest '{csvPath}' line {lineNumber}: the path or label is empty. Every row needs a path and a label.");
+            }
+            DataSplit? split = null;
+            if (splitColumn >= 0 && splitColumn < fields.Count && fields[splitColumn].Trim().Length > 0)
+            {
+                if (!DataSplitNames.TryParse(fields[splitColumn], out var parsed))
+                {
+                    throw new HoldoutException(
+                        $"Manifest '{csvPath}' line {lineNumber}: unknown split '{fields[splitColumn]}'. Expected train, val (or valid, validation) or test, or an empty field.");
+                }
+                split = parsed;
+            }
+            var full = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(folder, file));
+            if (!File.Exists(full))
+            {
+                skipped.Add(new SkippedFile(full, $"file not found (manifest line {lineNumber})"));
+                continue;
+            }
+            candidates.Add(new Candidate(full, label, split));
+        }
+        var given = candidates.Count(c => c.Split is not null);
+        if (given > 0 && given < candidates.Count)
+        {
+            throw new HoldoutException(
+                $"Manifest '{csvPath}' gives a split for {given} of {candidates.Count} rows. Give a split (train, val, test) on every row, or on none to let Holdout split.");
+        }
+        return candidates;
+    }
+
+    /// <summary>Decodes every candidate (JPEG at 1/8 scale: the whole stream is still read) and returns the failure reasons.</summary>
+    private static string?[] CheckImages(List<Candidate> candidates, int workers, CancellationToken cancellationToken)
+    {
+        var reasons = new string?[candidates.Count];
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = workers > 0 ? workers : Environment.ProcessorCount,
+            CancellationToken = cancellationToken,
+        };
+        Parallel.For(0, candidates.Count, parallel, i => reasons[i] = ImageCheck.Check(candidates[i].Path));
+        return reasons;
+    }
+}

@@ -1,0 +1,172 @@
+using SkiaSharp;
+
+namespace Holdout.Imaging;
+
+/// <summary>
+/// Turns one image file into the model's input (3 x size x size floats, channel-major) in a single resampling pass:
+/// decode (JPEG scaled down while decoding when the region allows), then one canvas draw whose matrix does the crop,
+/// rotation, flips and resize together, then colour jitter and the <see cref="Preprocessing"/> normalisation. One
+/// renderer per thread (it owns a scratch bitmap); not thread-safe.
+/// </summary>
+internal sealed class SampleRenderer : IDisposable
+{
+    private readonly Preprocessing _preprocessing;
+    private readonly int _size;
+    private readonly SKBitmap _target;
+    private readonly SKCanvas _canvas;
+    private readonly SKPaint _paint = new() { BlendMode = SKBlendMode.Src, IsAntialias = false };
+    private readonly float[] _lookup;
+    private readonly float[] _multiply = new float[3];
+    private readonly float[] _add = new float[3];
+    private readonly int[] _sourceChannel;
+
+    public SampleRenderer(Preprocessing preprocessing)
+    {
+        _preprocessing = preprocessing;
+        _size = preprocessing.InputSize;
+        _target = new SKBitmap(new SKImageInfo(_size, _size, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        _canvas = new SKCanvas(_target);
+        _sourceChannel = preprocessing.ColorOrder == ColorOrder.Rgb ? [0, 1, 2] : [2, 1, 0];
+        var scale = preprocessing.Scale == ValueScale.UnitInterval ? 1f / 255f : 1f;
+        _lookup = new float[3 * 256];
+        for (var c = 0; c < 3; c++)
+        {
+            _multiply[c] = scale / preprocessing.Std[c];
+            _add[c] = -preprocessing.Mean[c] / preprocessing.Std[c];
+            for (var v = 0; v < 256; v++)
+            {
+                _lookup[c * 256 + v] = v * _multiply[c] + _add[c];
+            }
+        }
+    }
+
+    /// <summary>Floats per rendered image: 3 x size x size.</summary>
+    public int Length => 3 * _size * _size;
+
+    /// <summary>Renders <paramref name="path"/> into <paramref name="destination"/> (length <see cref="Length"/>).</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="draw">Picks the changes from the displayed width and height; null = the evaluation transform.</param>
+    /// <param name="destination">Where the normalised channel-major floats go.</param>
+    public void Render(string path, Func<int, int, AugmentationParameters>? draw, Span<float> destination)
+    {
+        using var source = ImageSource.Open(path);
+        var parameters = draw?.Invoke(source.Width, source.Height)
+            ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
+        // Decode just large enough that the region still has at least size pixels each way.
+        var minimumScale = Math.Max(_size / parameters.CropWidth, _size / parameters.CropHeight);
+        using var bitmap = source.Decode(Math.Min(1.0, minimumScale));
+        Draw(bitmap, source.Width, source.Height, parameters);
+        WriteFloats(parameters, destination);
+    }
+
+    private void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
+    {
+        var scaleX = (double)bitmap.Width / displayedWidth;
+        var scaleY = (double)bitmap.Height / displayedHeight;
+        var regionWidth = p.CropWidth * scaleX;
+        var regionHeight = p.CropHeight * scaleY;
+        var centreX = (p.CropX + p.CropWidth / 2) * scaleX;
+        var centreY = (p.CropY + p.CropHeight / 2) * scaleY;
+        var matrix = SKMatrix.CreateTranslation((float)-centreX, (float)-centreY);
+        if (p.RotationDegrees != 0)
+        {
+            matrix = matrix.PostConcat(SKMatrix.CreateRotationDegrees((float)p.RotationDegrees));
+        }
+        matrix = matrix.PostConcat(SKMatrix.CreateScale(
+            (float)(_size / regionWidth) * (p.FlipHorizontal ? -1 : 1),
+            (float)(_size / regionHeight) * (p.FlipVertical ? -1 : 1)));
+        matrix = matrix.PostConcat(SKMatrix.CreateTranslation(_size / 2f, _size / 2f));
+
+        // Shrinking by 2x or more: sample from mipmaps to avoid aliasing; otherwise bilinear is enough.
+        var shrink = Math.Max(regionWidth, regionHeight) / _size;
+        var sampling = shrink >= 2
+            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+            : new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None);
+        _canvas.ResetMatrix();
+        _canvas.Clear(SKColors.Black);
+        _canvas.SetMatrix(matrix);
+        using var pixmap = bitmap.PeekPixels();
+        using var image = SKImage.FromPixels(pixmap);
+        _canvas.DrawImage(image, 0, 0, sampling, _paint);
+        _canvas.Flush();
+    }
+
+    private unsafe void WriteFloats(AugmentationParameters p, Span<float> destination)
+    {
+        var plane = _size * _size;
+        var pixels = (byte*)_target.GetPixels();
+        var rowBytes = _target.RowBytes;
+        if (!p.HasColorJitter)
+        {
+            fixed (float* lookup = _lookup)
+            fixed (float* output = destination)
+            {
+                float* out0 = output, out1 = output + plane, out2 = output + 2 * plane;
+                // Output channel c reads source byte _sourceChannel[c] through table row c.
+                float* lut0 = lookup, lut1 = lookup + 256, lut2 = lookup + 512;
+                int s0 = _sourceChannel[0], s1 = _sourceChannel[1], s2 = _sourceChannel[2];
+                var i = 0;
+                for (var y = 0; y < _size; y++)
+                {
+                    var row = pixels + (long)y * rowBytes;
+                    for (var x = 0; x < _size; x++, i++)
+                    {
+                        var px = row + 4 * x;
+                        out0[i] = lut0[px[s0]];
+                        out1[i] = lut1[px[s1]];
+                        out2[i] = lut2[px[s2]];
+                    }
+                }
+            }
+            return;
+        }
+
+        // Colour jitter on 0..255 values, clamped after each step like torchvision: brightness, contrast (blend with
+        // the mean grey of the image), saturation (blend with each pixel's grey); then the normalisation.
+        var brightness = (float)p.Brightness;
+        double greySum = 0;
+        for (var y = 0; y < _size; y++)
+        {
+            var row = pixels + (long)y * rowBytes;
+            for (var x = 0; x < _size; x++)
+            {
+                var px = row + 4 * x;
+                greySum += 0.299f * Math.Min(255f, px[0] * brightness) + 0.587f * Math.Min(255f, px[1] * brightness) + 0.114f * Math.Min(255f, px[2] * brightness);
+            }
+        }
+        var meanGrey = (float)(greySum / plane);
+        var contrast = (float)p.Contrast;
+        var saturation = (float)p.Saturation;
+        Span<float> rgb = stackalloc float[3];
+        var index = 0;
+        for (var y = 0; y < _size; y++)
+        {
+            var row = pixels + (long)y * rowBytes;
+            for (var x = 0; x < _size; x++, index++)
+            {
+                var px = row + 4 * x;
+                for (var c = 0; c < 3; c++)
+                {
+                    var v = Math.Min(255f, px[c] * brightness);
+                    rgb[c] = Math.Clamp((v - meanGrey) * contrast + meanGrey, 0f, 255f);
+                }
+                var grey = 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
+                for (var c = 0; c < 3; c++)
+                {
+                    rgb[c] = Math.Clamp((rgb[c] - grey) * saturation + grey, 0f, 255f);
+                }
+                for (var c = 0; c < 3; c++)
+                {
+                    destination[c * plane + index] = rgb[_sourceChannel[c]] * _multiply[c] + _add[c];
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _paint.Dispose();
+        _canvas.Dispose();
+        _target.Dispose();
+    }
+}
