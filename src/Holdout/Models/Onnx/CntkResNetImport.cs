@@ -98,7 +98,8 @@ internal sealed class CntkResNetImport
                 var consumers = Consumers(x);
                 if (consumers.Count == 1 && consumers[0].OpType == "AveragePool") break;
                 var convs = consumers.Where(n => n.OpType == "Conv").ToList();
-                if (convs.Count != consumers.Count || convs.Count is < 1 or > 2)
+                // The block input feeds its convolutions and, for an identity shortcut, the block's Add.
+                if (consumers.Any(n => n.OpType is not ("Conv" or "Add")) || convs.Count is < 1 or > 2)
                     Fail($"expected a residual block or the final AveragePool after '{x}', found {string.Join(", ", consumers.Select(c => c.OpType))}");
                 var shortcut = convs.Count == 2 ? convs.Single(c => c.Ints("kernel_shape").SequenceEqual([1L, 1L]) && IsShortcut(c)) : null;
                 var main = convs.Single(c => c != shortcut);
