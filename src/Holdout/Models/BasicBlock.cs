@@ -1,0 +1,48 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Holdout.Models;
+
+/// <summary>torchvision's ResNet basic block: 3x3 conv, BN, ReLU, 3x3 conv, BN, plus the shortcut, ReLU.</summary>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Sequential? downsample;
+    private readonly long _stride;
+    private readonly bool _trimEndPadding;
+
+    public BasicBlock(string name, long inChannels, long width, long stride, bool trimEndPadding) : base(name)
+    {
+        _stride = stride;
+        _trimEndPadding = trimEndPadding && stride > 1;
+        conv1 = Conv2d(inChannels, width, 3, stride: stride, padding: 1, bias: false);
+        bn1 = BatchNorm2d(width);
+        conv2 = Conv2d(width, width, 3, stride: 1, padding: 1, bias: false);
+        bn2 = BatchNorm2d(width);
+        if (stride != 1 || inChannels != width)
+        {
+            downsample = Sequential(Conv2d(inChannels, width, 1, stride: stride, bias: false), BatchNorm2d(width));
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = conv1.forward(input);
+        if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 3, _stride, 1);
+        x = functional.relu(bn1.forward(x));
+        x = bn2.forward(conv2.forward(x));
+        var identity = downsample is null ? input : downsample.forward(input);
+        // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
+        // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
+        if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);
+        if (_trimEndPadding && identity.shape[3] != x.shape[3]) identity = identity.narrow(3, 0, x.shape[3]);
+        return functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,55 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Holdout.Models;
+
+/// <summary>torchvision's ResNet bottleneck block (v1.5: the stride is on the 3x3 convolution), expansion 4.</summary>
+internal sealed class BottleneckBlock : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv3;
+    private readonly BatchNorm2d bn3;
+    private readonly Sequential? downsample;
+    private readonly long _stride;
+    private readonly bool _trimEndPadding;
+
+    public BottleneckBlock(string name, long inChannels, long width, long stride, bool trimEndPadding) : base(name)
+    {
+        _stride = stride;
+        _trimEndPadding = trimEndPadding && stride > 1;
+        var outChannels = width * ResNetLayout.Expansion;
+        conv1 = Conv2d(inChannels, width, 1, bias: false);
+        bn1 = BatchNorm2d(width);
+        conv2 = Conv2d(width, width, 3, stride: stride, padding: 1, bias: false);
+        bn2 = BatchNorm2d(width);
+        conv3 = Conv2d(width, outChannels, 1, bias: false);
+        bn3 = BatchNorm2d(outChannels);
+        if (stride != 1 || inChannels != outChannels)
+        {
+            downsample = Sequential(Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = functional.relu(bn1.forward(conv1.forward(input)));
+        var before = x;
+        x = conv2.forward(x);
+        if (_trimEndPadding) x = StridedPadding.Trim(x, before.shape[2], before.shape[3], 3, _stride, 1);
+        x = functional.relu(bn2.forward(x));
+        x = bn3.forward(conv3.forward(x));
+        var identity = downsample is null ? input : downsample.forward(input);
+        // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
+        // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
+        if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);
+        if (_trimEndPadding && identity.shape[3] != x.shape[3]) identity = identity.narrow(3, 0, x.shape[3]);
+        return functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,31 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Holdout.Models;
+
+/// <summary>The head on a pooled backbone feature vector: optional BatchNorm1d, optional dropout, a linear layer.</summary>
+internal sealed class ClassifierHead : Module<Tensor, Tensor>
+{
+    private readonly BatchNorm1d? bn;
+    private readonly Dropout? dropout;
+    private readonly Linear fc;
+
+    public ClassifierHead(long features, long classes, HeadOptions options) : base("head")
+    {
+        if (options.BatchNorm) bn = BatchNorm1d(features);
+        if (options.Dropout > 0) dropout = Dropout(options.Dropout);
+        fc = Linear(features, classes);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        var x = features;
+        if (bn is not null) x = bn.forward(x);
+        if (dropout is not null) x = dropout.forward(x);
+        return fc.forward(x).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,212 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Holdout.Models;
+
+/// <summary>
+/// An image classifier: a backbone (a ResNet in torchvision layout, or the seed's simple CNN) and a head. It owns
+/// what must travel with it: the <see cref="BackboneSpec"/> (how to prepare its input), the class names, the options
+/// it was built with, and which backbone stages are frozen and what their BatchNorm layers do while training.
+/// </summary>
+/// <remarks>
+/// Parameter names are <c>backbone.*</c> (torchvision names for ResNets, e.g. <c>backbone.layer1.0.conv1.weight</c>)
+/// and <c>head.*</c>. Forward: N x 3 x H x W images, prepared as <see cref="Spec"/> says, to N x C logits
+/// (no softmax). Build one with <see cref="ModelFactory.Create(ModelOptions)"/> or <see cref="ModelBundle.Load"/>.
+/// </remarks>
+public sealed class ImageClassifier : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> backbone;
+    private readonly Module<Tensor, Tensor> head;
+    private readonly HeadPooling _pooling;
+    private readonly IReadOnlyList<IReadOnlyList<Module>> _stages;
+    private int _frozenStages;
+    private BatchNormPolicy _frozenBatchNorm = BatchNormPolicy.FrozenStaysInEval;
+
+    internal ImageClassifier(ModelOptions options, BackboneSpec spec, ResNetLayout? layout, bool isPretrained) : base("image-classifier")
+    {
+        Options = options;
+        Spec = spec;
+        Layout = layout;
+        IsPretrained = isPretrained;
+        ClassNames = options.ClassNames.ToArray();
+        var classes = options.ClassNames.Count;
+        if (layout is null)
+        {
+            backbone = new SimpleCnnFeatures();
+            head = new SimpleCnnHead(SimpleCnnFeatures.FeatureDimension(options.ImageSize), classes);
+            _pooling = HeadPooling.Flatten;
+            _stages = [];
+        }
+        else
+        {
+            var resnet = new ResNetBackbone(layout);
+            backbone = resnet;
+            var headOptions = options.EffectiveHead;
+            _pooling = headOptions.Pooling;
+            head = new ClassifierHead(HeadInputs(layout, headOptions.Pooling, options.ImageSize), classes, headOptions);
+            _stages = resnet.Stages;
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>How the input must be prepared, what the backbone is and where its weights came from.</summary>
+    public BackboneSpec Spec { get; }
+
+    /// <summary>Class names in label order (output index i is class ClassNames[i]).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The options the model was built with.</summary>
+    public ModelOptions Options { get; }
+
+    /// <summary>Whether the backbone started from pretrained weights (bundled or from a file).</summary>
+    public bool IsPretrained { get; }
+
+    /// <summary>The ResNet layout, or null for the simple CNN.</summary>
+    internal ResNetLayout? Layout { get; }
+
+    /// <summary>The number of freezable backbone stages, earliest first: stem, layer1..layer4 (5 for ResNets); 0 for the simple CNN.</summary>
+    public int StageCount => _stages.Count;
+
+    /// <summary>How many leading backbone stages are frozen (0 when none).</summary>
+    public int FrozenStages => _frozenStages;
+
+    /// <summary>
+    /// What BatchNorm layers in frozen stages do while the model trains. Defaults to
+    /// <see cref="BatchNormPolicy.FrozenStaysInEval"/>. Changing it applies at once.
+    /// </summary>
+    public BatchNormPolicy FrozenBatchNorm
+    {
+        get => _frozenBatchNorm;
+        set
+        {
+            _frozenBatchNorm = value;
+            ApplyFreezing();
+        }
+    }
+
+    /// <summary>
+    /// Freezes the first <paramref name="stages"/> backbone stages (all of them when null): their parameters stop
+    /// receiving gradients, and their BatchNorm layers follow <see cref="FrozenBatchNorm"/>. Stages after them and
+    /// the head are trainable.
+    /// </summary>
+    /// <param name="stages">How many leading stages to freeze, 0..<see cref="StageCount"/>; null (the default) freezes the whole backbone.</param>
+    /// <exception cref="HoldoutException">The model has no freezable backbone (simple CNN) or the count is out of range.</exception>
+    public void FreezeBackbone(int? stages = null)
+    {
+        var count = stages ?? StageCount;
+        if (StageCount == 0 && count > 0 || stages is null && StageCount == 0)
+        {
+            throw new HoldoutException(
+                "The simple CNN has no pretrained backbone to freeze; it trains from scratch. Expected a ResNet " +
+                "architecture for freezing; use --arch resnet18 with --weights bundled, or do not freeze.");
+        }
+        if (count < 0 || count > StageCount)
+        {
+            throw new HoldoutException(
+                $"Cannot freeze {count} backbone stages: this model has {StageCount} (stem, layer1..layer4). " +
+                $"Expected a number from 0 to {StageCount}.");
+        }
+        _frozenStages = count;
+        ApplyFreezing();
+    }
+
+    /// <summary>Makes every parameter trainable again and lets every BatchNorm layer follow the model's mode.</summary>
+    public void Unfreeze()
+    {
+        _frozenStages = 0;
+        ApplyFreezing();
+    }
+
+    /// <summary>
+    /// Sets training or evaluation mode. In training mode, BatchNorm layers of frozen stages stay in evaluation mode
+    /// when <see cref="FrozenBatchNorm"/> is <see cref="BatchNormPolicy.FrozenStaysInEval"/>. Evaluation mode puts
+    /// every layer in evaluation mode.
+    /// </summary>
+    /// <param name="train">True for training mode (the default), false for evaluation mode.</param>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        if (!train || _frozenBatchNorm != BatchNormPolicy.FrozenStaysInEval) return;
+        foreach (var norm in FrozenModules().OfType<BatchNorm>()) norm.eval();
+    }
+
+    /// <summary>
+    /// Trainable parameters in groups for discriminative learning rates: one group per backbone stage, earliest
+    /// first, then the head last. Frozen parameters are left out, and so are groups with nothing to train. The
+    /// simple CNN has two groups: its convolutions, then its dense layers.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> ParameterGroups()
+    {
+        var groups = new List<IReadOnlyList<Parameter>>();
+        if (_stages.Count == 0)
+        {
+            groups.Add(backbone.parameters().Where(p => p.requires_grad).ToList());
+        }
+        else
+        {
+            foreach (var stage in _stages)
+                groups.Add(stage.SelectMany(m => m.parameters()).Where(p => p.requires_grad).ToList());
+        }
+        groups.Add(head.parameters().Where(p => p.requires_grad).ToList());
+        return groups.Where(g => g.Count > 0).ToList();
+    }
+
+    /// <summary>
+    /// The backbone's output, pooled as the head expects (N x D: global average, or the flattened map), in the
+    /// model's current mode. <c>Classify(Features(x))</c> equals <c>forward(x)</c>.
+    /// </summary>
+    /// <param name="images">N x 3 x H x W images, prepared as <see cref="Spec"/> says.</param>
+    public Tensor Features(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var map = backbone.forward(images);
+        var features = _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1);
+        return features.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The head alone: features (from <see cref="Features"/>) to N x C logits.</summary>
+    /// <param name="features">N x D features.</param>
+    public Tensor Classify(Tensor features) => head.forward(features);
+
+    /// <summary>Images to logits: N x 3 x H x W to N x C.</summary>
+    /// <param name="images">N x 3 x H x W images, prepared as <see cref="Spec"/> says.</param>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return Classify(Features(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The backbone module (torchvision names for ResNets), for loading weights.</summary>
+    internal Module<Tensor, Tensor> Backbone => backbone;
+
+    private static long HeadInputs(ResNetLayout layout, HeadPooling pooling, int imageSize)
+    {
+        if (pooling == HeadPooling.Average) return layout.FeatureDimension;
+        using var noGrad = no_grad();
+        // The flattened size depends on the input size; measure it once with a tiny forward pass.
+        using var probe = new ResNetBackbone(layout);
+        probe.eval();
+        using var output = probe.forward(zeros(1, 3, imageSize, imageSize));
+        return output.shape[1] * output.shape[2] * output.shape[3];
+    }
+
+    private IEnumerable<Module> FrozenModules() =>
+        _stages.Take(_frozenStages).SelectMany(stage => stage).SelectMany(m => m.modules().Prepend(m));
+
+    private void ApplyFreezing()
+    {
+        for (int i = 0; i < _stages.Count; i++)
+        {
+            var frozen = i < _frozenStages;
+            foreach (var module in _stages[i].SelectMany(m => m.modules().Prepend(m)))
+            {
+                var keepsTraining = module is BatchNorm && _frozenBatchNorm == BatchNormPolicy.TrainBatchNorm;
+                foreach (var (_, parameter) in module.named_parameters(recurse: false))
+                    parameter.requires_grad = !frozen || keepsTraining;
+            }
+        }
+        train(training);
+    }
+}

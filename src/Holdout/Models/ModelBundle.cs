@@ -1,0 +1,193 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Holdout.Models.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Holdout.Models;
+
+/// <summary>
+/// Saves and loads a trained model as one self-describing file that needs nothing else to load: no dataset, no
+/// pretrained file, no network.
+/// </summary>
+/// <remarks>
+/// Format: a safetensors file (8-byte little-endian header length, JSON header, raw little-endian tensors) whose
+/// tensors are the model's state dict (parameters and BatchNorm statistics, names <c>backbone.*</c> and
+/// <c>head.*</c>) and whose <c>__metadata__</c> holds <c>format</c> = <c>holdout-model</c>, <c>holdout</c> = a JSON
+/// description (format version, library version, model options, class names, head, backbone spec, ResNet layout,
+/// the caller's metadata such as training options) and <c>content_sha256</c> = SHA-256 over the description's UTF-8
+/// bytes, a canonical list of the tensors (name, dtype, shape, offsets) and the tensor bytes. Any changed byte is
+/// therefore refused on load: in the data or the description by the hash, in the framing by the safetensors
+/// checks. Any safetensors reader can open the weights.
+/// </remarks>
+public static class ModelBundle
+{
+    /// <summary>The value of the <c>format</c> metadata entry.</summary>
+    public const string FormatName = "holdout-model";
+
+    /// <summary>The version of the description written by this library.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The Holdout library version written into bundles.</summary>
+    public static string LibraryVersion { get; } =
+        typeof(ModelBundle).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(ModelBundle).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (a reader sees the old file or the new one).</summary>
+    /// <param name="path">The bundle file, e.g. <c>model.holdout</c>; folders are created.</param>
+    /// <param name="model">The trained model.</param>
+    /// <param name="metadata">Anything to keep with it (training options, metrics, split manifest hash). Defaults to none.</param>
+    public static void Save(string path, ImageClassifier model, JsonObject? metadata = null)
+    {
+        var description = Describe(model, metadata);
+        var descriptionText = description.ToJsonString();
+        IReadOnlyList<(SafeTensorsEntry Entry, byte[] Bytes)> tensors;
+        using (var scope = NewDisposeScope())
+        {
+            tensors = SafeTensorsFile.Serialise(model.state_dict().Select(kv => (kv.Key, kv.Value)));
+        }
+        string hash;
+        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(descriptionText));
+            sha.AppendData(Encoding.UTF8.GetBytes(CanonicalIndex(tensors.Select(t => t.Entry))));
+            foreach (var (_, bytes) in tensors) sha.AppendData(bytes);
+            hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+        var fileMetadata = new Dictionary<string, string>
+        {
+            ["format"] = FormatName,
+            ["holdout"] = descriptionText,
+            ["content_sha256"] = hash,
+        };
+        AtomicFile.Write(path, stream => SafeTensorsFile.Write(stream, tensors, fileMetadata));
+    }
+
+    /// <summary>
+    /// Reads a bundle written by <see cref="Save"/>: checks the framing, the content hash, and that every weight's name
+    /// and shape fit the model the description builds. The model is returned in evaluation mode.
+    /// </summary>
+    /// <param name="path">The bundle file.</param>
+    /// <exception cref="HoldoutException">The file is missing, not a bundle, damaged or modified, or its weights do not fit.</exception>
+    public static LoadedBundle Load(string path)
+    {
+        var file = SafeTensorsFile.Open(path);
+        if (!file.Metadata.TryGetValue("format", out var format) || format != FormatName)
+        {
+            throw new HoldoutException(
+                $"The file '{path}' is a safetensors file but not a Holdout model bundle (its format entry is " +
+                $"'{format ?? "missing"}', expected '{FormatName}'). Expected a file written by 'holdout train'.");
+        }
+        if (!file.Metadata.TryGetValue("holdout", out var descriptionText) || !file.Metadata.TryGetValue("content_sha256", out var recorded))
+            throw Damaged(path, "its description or content hash is missing");
+
+        string actual;
+        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(descriptionText));
+            sha.AppendData(Encoding.UTF8.GetBytes(CanonicalIndex(file.Entries)));
+            using var stream = File.OpenRead(path);
+            stream.Seek(file.DataStart, SeekOrigin.Begin);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+            actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
+        if (actual != recorded) throw Damaged(path, $"its content SHA-256 is {actual} but the bundle records {recorded}");
+
+        JsonObject description;
+        ModelOptions options;
+        BackboneSpec spec;
+        ResNetLayout? layout;
+        bool isPretrained;
+        string libraryVersion;
+        BatchNormPolicy frozenBatchNorm;
+        try
+        {
+            description = JsonNode.Parse(descriptionText)!.AsObject();
+            var version = description["format_version"]!.GetValue<int>();
+            if (version > FormatVersion)
+            {
+                throw new HoldoutException(
+                    $"The model bundle '{path}' has format version {version}; this Holdout ({LibraryVersion}) reads up to " +
+                    $"{FormatVersion}. Expected a bundle from this or an older Holdout; upgrade Holdout.");
+            }
+            libraryVersion = description["library_version"]!.GetValue<string>();
+            var o = description["options"]!.AsObject();
+            var h = o["head"]!.AsObject();
+            options = new ModelOptions(
+                Enum.Parse<Architecture>(o["architecture"]!.GetValue<string>()),
+                o["class_names"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray(),
+                o["image_size"]!.GetValue<int>(),
+                o["weights"]!.GetValue<string>(),
+                new HeadOptions(Enum.Parse<HeadPooling>(h["pooling"]!.GetValue<string>()), h["dropout"]!.GetValue<double>(), h["batch_norm"]!.GetValue<bool>()),
+                o["seed"]!.GetValue<long>());
+            spec = BackboneSpec.FromJson(description["spec"]!.AsObject());
+            layout = description["layout"] is JsonObject l ? ResNetLayout.FromJson(l) : null;
+            isPretrained = description["is_pretrained"]!.GetValue<bool>();
+            frozenBatchNorm = Enum.Parse<BatchNormPolicy>(description["frozen_batch_norm"]!.GetValue<string>());
+        }
+        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw Damaged(path, $"its description cannot be read ({e.Message})");
+        }
+        if ((options.Architecture == Architecture.SimpleCnn) != (layout is null))
+            throw Damaged(path, "its description's architecture and layout disagree");
+
+        var model = new ImageClassifier(options, spec, layout, isPretrained) { FrozenBatchNorm = frozenBatchNorm };
+        using (var scope = NewDisposeScope())
+        {
+            StateDictLoader.Load(model, file.ReadAll(), $"the model bundle '{path}'", _ => false,
+                "Expected the weights the bundle's description says; the bundle was altered or written by an incompatible Holdout; re-save it.");
+        }
+        model.eval();
+        var metadata = description["metadata"] is JsonObject m ? (JsonObject)m.DeepClone() : new JsonObject();
+        return new LoadedBundle(model, metadata, libraryVersion, actual);
+    }
+
+    private static JsonObject Describe(ImageClassifier model, JsonObject? metadata)
+    {
+        var options = model.Options;
+        var head = options.EffectiveHead;
+        return new JsonObject
+        {
+            ["format_version"] = FormatVersion,
+            ["library_version"] = LibraryVersion,
+            ["options"] = new JsonObject
+            {
+                ["architecture"] = options.Architecture.ToString(),
+                ["class_names"] = new JsonArray(model.ClassNames.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
+                ["image_size"] = options.ImageSize,
+                ["weights"] = options.Weights,
+                ["head"] = new JsonObject
+                {
+                    ["pooling"] = head.Pooling.ToString(),
+                    ["dropout"] = head.Dropout,
+                    ["batch_norm"] = head.BatchNorm,
+                },
+                ["seed"] = options.Seed,
+            },
+            ["spec"] = model.Spec.ToJson(),
+            ["layout"] = model.Layout?.ToJson(),
+            ["is_pretrained"] = model.IsPretrained,
+            ["frozen_batch_norm"] = model.FrozenBatchNorm.ToString(),
+            ["metadata"] = metadata?.DeepClone(),
+        };
+    }
+
+    private static string CanonicalIndex(IEnumerable<SafeTensorsEntry> entries)
+    {
+        var text = new StringBuilder();
+        foreach (var e in entries)
+            text.Append(e.Name).Append('\n').Append(e.DType).Append('\n').AppendJoin(',', e.Shape).Append('\n')
+                .Append(e.Begin).Append('\n').Append(e.End).Append('\n');
+        return text.ToString();
+    }
+
+    private static HoldoutException Damaged(string path, string what) => new(
+        $"The model bundle '{path}' is damaged or was modified: {what}. Expected an unmodified file written by " +
+        "Holdout; restore it from a copy or train again.");
+}

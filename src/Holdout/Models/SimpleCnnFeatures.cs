@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Holdout.Models;
+
+/// <summary>
+/// The convolutional part of the seed's Keras CNN: Conv 32 3x3 ReLU, Conv 64 3x3 ReLU (Keras 'valid' padding),
+/// MaxPool 2, Dropout 0.25, Flatten. Keras initialisation: Glorot-uniform kernels, zero biases.
+/// </summary>
+internal sealed class SimpleCnnFeatures : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly MaxPool2d pool;
+    private readonly Dropout dropout;
+
+    public SimpleCnnFeatures() : base("simple-cnn")
+    {
+        conv1 = Conv2d(3, 32, 3);
+        conv2 = Conv2d(32, 64, 3);
+        pool = MaxPool2d(2);
+        dropout = Dropout(0.25);
+        RegisterComponents();
+        using var noGrad = no_grad();
+        foreach (var conv in new[] { conv1, conv2 })
+        {
+            init.xavier_uniform_(conv.weight);
+            init.zeros_(conv.bias);
+        }
+    }
+
+    /// <summary>Length of the flattened features for a square input of side <paramref name="imageSize"/>.</summary>
+    public static long FeatureDimension(int imageSize) => (long)((imageSize - 4) / 2) * ((imageSize - 4) / 2) * 64;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = functional.relu(conv1.forward(input));
+        x = functional.relu(conv2.forward(x));
+        x = dropout.forward(pool.forward(x));
+        return x.flatten(1).MoveToOuterDisposeScope();
+    }
+}
