@@ -10,6 +10,11 @@ app.Configure(config =>
     config.SetApplicationName("holdout");
     config.SetApplicationVersion(typeof(HoldoutException).Assembly.GetName().Version?.ToString(3) ?? "0");
     config.PropagateExceptions();
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Train a classifier on a folder of images (default: the sample in samples/beans) and evaluate it on held-out images.")
+        .WithExample("train")
+        .WithExample("train", "photos/", "--model", "resnet18", "--epochs", "8")
+        .WithExample("train", "--resume", "runs/20261129-101500-resnet18");
     config.AddCommand<EnvCommand>("env")
         .WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
 });

@@ -1,0 +1,188 @@
+using System.ComponentModel;
+using System.Globalization;
+using Holdout.Data;
+using Holdout.Models;
+using Holdout.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Holdout.Cli.Commands;
+
+/// <summary><c>holdout train [DATA]</c>: the main job.</summary>
+internal sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[DATA]")]
+        [Description("Images: a folder with one subfolder per class, a folder split into train/val/test, or a CSV manifest (path,label[,split]). Default: the sample in samples/beans.")]
+        public string? Data { get; init; }
+
+        [CommandOption("--model <NAME>")]
+        [Description("simple-cnn, resnet18, resnet34 or resnet50.")]
+        [DefaultValue("resnet18")]
+        public string Model { get; init; } = "resnet18";
+
+        [CommandOption("--weights <WEIGHTS>")]
+        [Description("bundled (offline ImageNet weights; resnet18 only), none, or a torchvision-format FILE.safetensors. Default: bundled for resnet18, none for simple-cnn.")]
+        public string? Weights { get; init; }
+
+        [CommandOption("--recipe <RECIPE>")]
+        [Description("fine-tune (head first, then all layers with discriminative learning rates), frozen (head only) or scratch. Default: fine-tune with pretrained weights, scratch without.")]
+        public string? Recipe { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Total epochs, freeze epochs included.")]
+        [DefaultValue(5)]
+        public int Epochs { get; init; } = 5;
+
+        [CommandOption("--freeze-epochs <N>")]
+        [Description("fine-tune: epochs that train only the head before everything is unfrozen.")]
+        [DefaultValue(1)]
+        public int FreezeEpochs { get; init; } = 1;
+
+        [CommandOption("--lr-mult <X>")]
+        [Description("fine-tune: the earliest layers train at lr / X, rising to lr at the head (fastai: 100).")]
+        [DefaultValue(100.0)]
+        public double LearningRateMultiplier { get; init; } = 100;
+
+        [CommandOption("--batch-size <N>")]
+        [DefaultValue(32)]
+        public int BatchSize { get; init; } = 32;
+
+        [CommandOption("--image-size <PX>")]
+        [Description("Model input side in pixels. Default: 224 (128 for simple-cnn).")]
+        public int? ImageSize { get; init; }
+
+        [CommandOption("--lr <RATE>")]
+        [Description("Peak learning rate of the head. Default: 1e-3 (2e-3 for simple-cnn). 'holdout lr-find' suggests one.")]
+        public double? LearningRate { get; init; }
+
+        [CommandOption("--augment <PRESET>")]
+        [Description("none, light or standard.")]
+        [DefaultValue("standard")]
+        public string Augment { get; init; } = "standard";
+
+        [CommandOption("--seed <N>")]
+        [Description("Drives splitting, shuffling, augmentation and initialisation.")]
+        [DefaultValue(42L)]
+        public long Seed { get; init; } = 42;
+
+        [CommandOption("--split <RATIOS>")]
+        [Description("Train/validation/test percentages (ignored when DATA is already split).")]
+        [DefaultValue("70/15/15")]
+        public string Split { get; init; } = "70/15/15";
+
+        [CommandOption("--patience <N>")]
+        [Description("Early stopping: epochs without improvement of --monitor before stopping (0 = off). The best weights are restored.")]
+        [DefaultValue(3)]
+        public int Patience { get; init; } = 3;
+
+        [CommandOption("--monitor <METRIC>")]
+        [Description("The metric early stopping and the best checkpoint watch: val_loss or val_acc.")]
+        [DefaultValue("val_loss")]
+        public string Monitor { get; init; } = "val_loss";
+
+        [CommandOption("--workers <N>")]
+        [Description("Image decoding workers (0 = one per core).")]
+        [DefaultValue(0)]
+        public int Workers { get; init; }
+
+        [CommandOption("--optimizer <NAME>")]
+        [Description("adam, adam-w or sgd.")]
+        [DefaultValue("adam")]
+        public string Optimizer { get; init; } = "adam";
+
+        [CommandOption("--schedule <NAME>")]
+        [Description("one-cycle, cosine or constant.")]
+        [DefaultValue("one-cycle")]
+        public string Schedule { get; init; } = "one-cycle";
+
+        [CommandOption("--weight-decay <X>")]
+        [DefaultValue(0.0)]
+        public double WeightDecay { get; init; }
+
+        [CommandOption("--label-smoothing <X>")]
+        [DefaultValue(0.0)]
+        public double LabelSmoothing { get; init; }
+
+        [CommandOption("--class-weights")]
+        [Description("Weight the loss by inverse class frequency (imbalanced data).")]
+        public bool ClassWeights { get; init; }
+
+        [CommandOption("--train-bn")]
+        [Description("Let BatchNorm layers of a frozen backbone keep training (fastai's train_bn). Default: they stay in evaluation mode (Keras).")]
+        public bool TrainBatchNorm { get; init; }
+
+        [CommandOption("--drop-last")]
+        [Description("Drop the last partial training batch.")]
+        public bool DropLast { get; init; }
+
+        [CommandOption("--strict")]
+        [Description("Unreadable images are an error instead of being skipped and reported.")]
+        public bool Strict { get; init; }
+
+        [CommandOption("--out <FOLDER>")]
+        [Description("The run folder. Default: runs/<time>-<model>.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--resume <RUN>")]
+        [Description("Continue an interrupted run from its last checkpoint, with its own options.")]
+        public string? Resume { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            try
+            {
+                _ = ToOptions();
+                return ValidationResult.Success();
+            }
+            catch (HoldoutException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+        }
+
+        public TrainRunOptions ToOptions() => new(
+            Data, CliOptions.Architecture(Model), Weights,
+            Recipe is null ? null : CliOptions.Parse<Recipe>("--recipe", Recipe),
+            Epochs, FreezeEpochs, LearningRateMultiplier, BatchSize, ImageSize, LearningRate,
+            CliOptions.Augment(Augment), Seed, CliOptions.Ratios(Split), Patience, CliOptions.Monitor(Monitor), Workers, Out,
+            CliOptions.Parse<OptimizerKind>("--optimizer", Optimizer), CliOptions.Parse<ScheduleKind>("--schedule", Schedule),
+            WeightDecay, LabelSmoothing, ClassWeights, TrainBatchNorm, Strict, DropLast);
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var result = ConsoleProgress.Run(progress =>
+            {
+                var hooks = new TrainingRunHooks(progress, progress.WriteLine, "holdout " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                return settings.Resume is not null
+                    ? TrainingRun.Resume(settings.Resume, hooks, interrupt.Token)
+                    : TrainingRun.Start(settings.ToOptions(), hooks, interrupt.Token);
+            });
+            RenderSummary(result);
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static void RenderSummary(TrainingRunResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var table = new Table().Border(TableBorder.Rounded).Title("Result (best weights)").AddColumn("split").AddColumn("images").AddColumn("loss").AddColumn("accuracy");
+        foreach (var (split, metrics) in result.Metrics.OrderBy(kv => kv.Key))
+            table.AddRow(split.ToString().ToLowerInvariant(), metrics.SampleCount.ToString(c), metrics.Loss.ToString("0.0000", c), metrics.Accuracy.ToString("0.0000", c));
+        AnsiConsole.Write(table);
+        if (result.Metrics.TryGetValue(DataSplit.Test, out var test))
+            Console.WriteLine($"test accuracy: {test.Accuracy.ToString("0.0000", c)} (macro-F1 {test.MacroF1.ToString("0.0000", c)}) on {test.SampleCount} held-out images");
+        Console.WriteLine($"run folder: {result.Files.Folder}");
+    }
+}
