@@ -105,12 +105,13 @@ public static class TrainingRun
 
         var plan = RecipePlan.Create(recipe, options, model);
         var checkpoints = new Checkpoints(files, model, options, plan);
-        var callbacks = new List<Callback> { new HistoryCsvWriter(files.History), new LogLines(log, plan.TotalEpochs) };
+        var callbacks = new List<Callback> { new LogLines(log, plan.TotalEpochs) };
         EarlyStopping? stopping = options.Patience > 0 ? new EarlyStopping(options.Monitor, options.Patience) : null;
         if (stopping is not null) callbacks.Add(stopping);
         if (hooks.Progress is not null) callbacks.Add(hooks.Progress);
         var checkpoint = new ModelCheckpoint(checkpoints.Save, files.Best, options.Monitor, log: log.Line);
         callbacks.Add(checkpoint);
+        callbacks.Add(new HistoryCsvWriter(files.History)); // after the checkpoint: history.csv never lists an epoch that cannot be resumed
 
         // Frozen recipe without augmentation: the backbone's features are computed once and the head trains on them.
         using var head = new HeadModule(model);
@@ -122,9 +123,9 @@ public static class TrainingRun
 
         int startPhase = 0, doneInPhase = 0;
         if (resuming && File.Exists(files.Last))
-        {
             (startPhase, doneInPhase) = checkpoints.Restore(trainer, stopping, log);
-        }
+        else if (resuming)
+            log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
 
         IBatchSource trainSource = train, validationSource = validation;
         TensorBatchSource? cachedTrain = null, cachedValidation = null;
