@@ -93,8 +93,15 @@ public static class Charts
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, classNames.ToArray());
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             positions, Enumerable.Range(0, n).Select(i => classNames[n - 1 - i]).ToArray());
-        if (n > 4) plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
-        if (n > 4) plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        if (n > 4)
+        {
+            // Slanted names need room below the axis that ScottPlot does not reserve by itself: about the length of the
+            // longest name times sin 45°, at ~0.6 em per character.
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            var longest = classNames.Max(name => name.Length);
+            plot.Axes.Bottom.MinimumSize = (float)Math.Min(300, 30 + longest * plot.Axes.Bottom.TickLabelStyle.FontSize * 0.6 * 0.71);
+        }
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.HideGrid();
         plot.Title("Confusion matrix");

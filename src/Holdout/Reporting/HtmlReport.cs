@@ -203,7 +203,7 @@ public static class HtmlReport
 
     private static void Gallery(StringBuilder html, ReportData data)
     {
-        Section(html, "top-losses", "Top losses", $"The {data.EvaluatedSplit} images the model was most confidently wrong about (highest loss first).");
+        Section(html, "top-losses", "Top losses", $"The {data.EvaluatedSplit} images with the highest loss, highest first. Red: a wrong prediction; green: right, but unsure.");
         if (data.TopLosses.Count == 0) NotAvailable(html, "No evaluated images to show.");
         else
         {

@@ -78,6 +78,37 @@ public sealed class ChartsTests
         Assert.True(DarkPixels(bitmap, new SKRectI(100, 0, 400, 35)) > 30, "no title text");
     }
 
+    [Fact]
+    public void Should_draw_curves_for_a_single_epoch_without_validation()
+    {
+        // Given one epoch with no validation values
+        EpochRecord[] history = [new(1, 0.9, 0.6, double.NaN, double.NaN, 1e-3, 12)];
+
+        // When the curves are drawn
+        var png = Charts.LearningCurves(history, width: 800, height: 300);
+
+        // Then a PNG comes back (no best-epoch line, no validation series) and an empty history is refused
+        using var bitmap = Decode(png);
+        Assert.Equal((800, 300), (bitmap.Width, bitmap.Height));
+        Assert.Throws<ArgumentException>(() => Charts.LearningCurves([]));
+    }
+
+    [Fact]
+    public void Should_draw_a_confusion_matrix_of_many_classes_with_rotated_names()
+    {
+        // Given twelve classes with long names
+        var names = Enumerable.Range(0, 12).Select(i => $"class_with_a_long_name_{i}").ToArray();
+        var confusion = Enumerable.Range(0, 12).Select(t => Enumerable.Range(0, 12).Select(p => t == p ? 20 + t : (t + p) % 3).ToArray()).ToArray();
+
+        // When it is drawn at its default size
+        var png = Charts.ConfusionMatrix(confusion, names);
+        Save(png, "confusion-matrix-12.png");
+
+        // Then the size grows with the number of classes
+        using var bitmap = Decode(png);
+        Assert.Equal((360 + 60 * 12, 360 + 60 * 12), (bitmap.Width, bitmap.Height));
+    }
+
     internal static string OutputFolder
     {
         get

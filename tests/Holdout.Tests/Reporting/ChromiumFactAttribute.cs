@@ -10,9 +10,10 @@ public sealed class ChromiumFactAttribute : FactAttribute
     public const string ChromiumPath = "/usr/bin/chromium";
 
     /// <summary>Marks the test as skipped when the browser is missing.</summary>
-    public ChromiumFactAttribute()
-    {
-        if (!File.Exists(ChromiumPath))
-            Skip = $"Chromium is not installed at {ChromiumPath}, so the report cannot be loaded in a real browser; install it with `apt-get install -y chromium` (as .ci/run does) to run this test.";
-    }
+    public ChromiumFactAttribute() => Skip = SkipReason(ChromiumPath);
+
+    /// <summary>Why a browser test cannot run with the browser expected at <paramref name="path"/>; null when it can.</summary>
+    internal static string? SkipReason(string path) => File.Exists(path)
+        ? null
+        : $"Chromium is not installed at {path}, so the report cannot be loaded in a real browser; install it with `apt-get install -y chromium` (as .ci/run does) to run this test.";
 }

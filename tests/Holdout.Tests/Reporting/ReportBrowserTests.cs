@@ -53,6 +53,18 @@ public sealed class ReportBrowserTests
         Assert.Contains(page.ConsoleLines, line => line.Contains("injected failure", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Should_skip_browser_tests_with_the_reason_and_fix_when_chromium_is_missing()
+    {
+        // Given a browser path that does not exist, and the real one
+        // Then the missing one gives a reason naming the path and the install command; an existing file gives none
+        var reason = ChromiumFactAttribute.SkipReason("/nonexistent/chromium");
+        Assert.NotNull(reason);
+        Assert.Contains("/nonexistent/chromium", reason);
+        Assert.Contains("apt-get install -y chromium", reason);
+        Assert.Null(ChromiumFactAttribute.SkipReason(typeof(ReportBrowserTests).Assembly.Location));
+    }
+
     private static int Colourful(SKBitmap bitmap)
     {
         var count = 0;

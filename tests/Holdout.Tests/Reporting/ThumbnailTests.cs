@@ -29,6 +29,23 @@ public sealed class ThumbnailTests
     }
 
     [Fact]
+    public void Should_decode_a_large_jpeg_file_at_reduced_scale_into_the_same_small_thumbnail()
+    {
+        // Given a 1000×600 JPEG file (JPEG decoders can scale by eighths while decoding)
+        var path = Path.Combine(ChartsTests.OutputFolder, "large-leaf.jpg");
+        File.WriteAllBytes(path, SyntheticReport.Image(1000, 600, SKColors.ForestGreen, SKEncodedImageFormat.Jpeg));
+
+        // When a thumbnail is made from the file
+        var jpeg = Thumbnail.Jpeg(path, null, 160)!;
+
+        // Then it fits in 160 pixels, keeps the 5:3 aspect and still shows the green field with the white disc
+        using var bitmap = SKBitmap.Decode(jpeg);
+        Assert.Equal((160, 96), (bitmap.Width, bitmap.Height));
+        Assert.True(bitmap.GetPixel(10, 10).Green > 100 && bitmap.GetPixel(10, 10).Red < 80);
+        Assert.True(bitmap.GetPixel(80, 48).Red > 230);
+    }
+
+    [Fact]
     public void Should_return_nothing_for_missing_or_undecodable_images()
     {
         Assert.Null(Thumbnail.Jpeg("/nonexistent/leaf.jpg", null));
