@@ -30,7 +30,7 @@ internal static class DecodeProbe
         var preprocessing = Preprocessing.CntkResNet(224);
         using var renderer = new SampleRenderer(preprocessing);
         var buffer = new float[renderer.Length];
-        foreach (var (name, options) in new[] { ("eval", (AugmentationOptions?)null), ("train", AugmentationOptions.TorchvisionCropAndFlip), ("standard", AugmentationOptions.Standard) })
+        foreach (var (name, options) in new[] { ("eval", (AugmentationOptions?)null), ("train", AugmentationOptions.TorchvisionCropAndFlip), ("standard", AugmentationOptions.Standard), ("croponly", new AugmentationOptions(CropScaleMin: 0.08)), ("fliponly", new AugmentationOptions(HorizontalFlipProbability: 1)), ("eval2", null) })
         {
             for (var round = 0; round < 2; round++)
             {
