@@ -46,6 +46,38 @@ internal static class DecodeProbe
                 }
             }
         }
+        // Interleaved per image, so machine load hits every variant alike.
+        var variants = new (string Name, AugmentationOptions? Options)[] { ("decode-only", null), ("eval", null), ("croponly", new AugmentationOptions(CropScaleMin: 0.08)), ("fliponly", new AugmentationOptions(HorizontalFlipProbability: 1)), ("crop+flip", AugmentationOptions.TorchvisionCropAndFlip) };
+        var ticks = new long[variants.Length];
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                for (var v = 0; v < variants.Length; v++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    if (v == 0)
+                    {
+                        using var source = ImageSource.Open(files[i]);
+                        using var bitmap = source.Decode();
+                    }
+                    else
+                    {
+                        var options = variants[v].Options;
+                        var index = i;
+                        renderer.Render(files[i], options is null ? null : (w, h) => Augmentation.Draw(options, 0, 0, index, w, h), buffer);
+                    }
+                    if (round > 0)
+                    {
+                        ticks[v] += clock.ElapsedTicks;
+                    }
+                }
+            }
+        }
+        for (var v = 0; v < variants.Length; v++)
+        {
+            Console.WriteLine($"interleaved {variants[v].Name}: {ticks[v] * 1000.0 / Stopwatch.Frequency / (2 * files.Count):0.00} ms/image");
+        }
         return 0;
     }
 }

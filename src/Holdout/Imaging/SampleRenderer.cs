@@ -59,7 +59,7 @@ internal sealed class SampleRenderer : IDisposable
         WriteFloats(parameters, destination);
     }
 
-    private void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
+    private unsafe void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
     {
         var scaleX = (double)bitmap.Width / displayedWidth;
         var scaleY = (double)bitmap.Height / displayedHeight;
@@ -67,6 +67,14 @@ internal sealed class SampleRenderer : IDisposable
         var regionHeight = p.CropHeight * scaleY;
         var centreX = (p.CropX + p.CropWidth / 2) * scaleX;
         var centreY = (p.CropY + p.CropHeight / 2) * scaleY;
+        if (p.RotationDegrees == 0)
+        {
+            // Crop + resize + flips: one separable, antialiased resampling pass straight into the target.
+            Resampler.Resize((byte*)bitmap.GetPixels(), bitmap.Width, bitmap.Height, bitmap.RowBytes,
+                p.CropX * scaleX, p.CropY * scaleY, regionWidth, regionHeight,
+                (byte*)_target.GetPixels(), _size, _target.RowBytes, p.FlipHorizontal, p.FlipVertical);
+            return;
+        }
         var matrix = SKMatrix.CreateTranslation((float)-centreX, (float)-centreY);
         if (p.RotationDegrees != 0)
         {
