@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Holdout.Imaging;
@@ -18,6 +19,7 @@ internal static unsafe class Resampler
     /// <summary>Taps of one output coordinate: first source index, count, and an offset into the weight array.</summary>
     private readonly record struct Taps(int First, int Count, int WeightOffset);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first image: skip the unoptimised tier
     public static void Resize(byte* source, int width, int height, int sourceRowBytes,
         double regionX, double regionY, double regionWidth, double regionHeight,
         byte* target, int size, int targetRowBytes, bool flipHorizontal, bool flipVertical)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SkiaSharp;
 
 namespace Holdout.Imaging;
@@ -99,6 +100,7 @@ internal sealed class SampleRenderer : IDisposable
         _canvas.Flush();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first image: skip the unoptimised tier
     private unsafe void WriteFloats(AugmentationParameters p, Span<float> destination)
     {
         var plane = _size * _size;
