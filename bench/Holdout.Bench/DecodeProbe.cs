@@ -30,7 +30,7 @@ internal static class DecodeProbe
         var preprocessing = Preprocessing.CntkResNet(224);
         using var renderer = new SampleRenderer(preprocessing);
         var buffer = new float[renderer.Length];
-        foreach (var (name, options) in new[] { ("eval", (AugmentationOptions?)null), ("train", AugmentationOptions.TorchvisionCropAndFlip), ("standard", AugmentationOptions.Standard) })
+        foreach (var (name, options) in new[] { ("eval", (AugmentationOptions?)null), ("train", AugmentationOptions.TorchvisionCropAndFlip), ("standard", AugmentationOptions.Standard), ("croponly", new AugmentationOptions(CropScaleMin: 0.08)), ("fliponly", new AugmentationOptions(HorizontalFlipProbability: 1)), ("eval2", null) })
         {
             for (var round = 0; round < 2; round++)
             {
@@ -45,6 +45,38 @@ internal static class DecodeProbe
                     Console.WriteLine($"render {name}: {clock.Elapsed.TotalMilliseconds / files.Count:0.00} ms/image");
                 }
             }
+        }
+        // Interleaved per image, so machine load hits every variant alike.
+        var variants = new (string Name, AugmentationOptions? Options)[] { ("decode-only", null), ("eval", null), ("croponly", new AugmentationOptions(CropScaleMin: 0.08)), ("fliponly", new AugmentationOptions(HorizontalFlipProbability: 1)), ("crop+flip", AugmentationOptions.TorchvisionCropAndFlip) };
+        var ticks = new long[variants.Length];
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                for (var v = 0; v < variants.Length; v++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    if (v == 0)
+                    {
+                        using var source = ImageSource.Open(files[i]);
+                        using var bitmap = source.Decode();
+                    }
+                    else
+                    {
+                        var options = variants[v].Options;
+                        var index = i;
+                        renderer.Render(files[i], options is null ? null : (w, h) => Augmentation.Draw(options, 0, 0, index, w, h), buffer);
+                    }
+                    if (round > 0)
+                    {
+                        ticks[v] += clock.ElapsedTicks;
+                    }
+                }
+            }
+        }
+        for (var v = 0; v < variants.Length; v++)
+        {
+            Console.WriteLine($"interleaved {variants[v].Name}: {ticks[v] * 1000.0 / Stopwatch.Frequency / (2 * files.Count):0.00} ms/image");
         }
         return 0;
     }

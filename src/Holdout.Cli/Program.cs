@@ -15,6 +15,10 @@ app.Configure(config =>
         .WithExample("train")
         .WithExample("train", "photos/", "--model", "resnet18", "--epochs", "8")
         .WithExample("train", "--resume", "runs/20261129-101500-resnet18");
+    config.AddCommand<SplitCommand>("split")
+        .WithDescription("Split a dataset into train/val/test (stratified, seeded, duplicates kept together) and write split.csv.");
+    config.AddCommand<PreviewCommand>("preview")
+        .WithDescription("Write a grid PNG of the exact images one training batch feeds the model, with labels.");
     config.AddCommand<EnvCommand>("env")
         .WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
 });

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SkiaSharp;
 
 namespace Holdout.Imaging;
@@ -197,6 +198,7 @@ public sealed class ImageSource : IDisposable
     /// Decodes into an opaque RGBA 8888 bitmap. Images with alpha are decoded unpremultiplied into the same memory
     /// and their alpha set to 255, so the colour channels keep their stored values (as PIL's convert("RGB")).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe SKCodecResult DecodeInto(SKSizeI size, bool opaque, out SKBitmap decoded)
     {
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);

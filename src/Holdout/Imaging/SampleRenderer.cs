@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SkiaSharp;
 
 namespace Holdout.Imaging;
@@ -59,7 +60,7 @@ internal sealed class SampleRenderer : IDisposable
         WriteFloats(parameters, destination);
     }
 
-    private void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
+    private unsafe void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
     {
         var scaleX = (double)bitmap.Width / displayedWidth;
         var scaleY = (double)bitmap.Height / displayedHeight;
@@ -67,6 +68,14 @@ internal sealed class SampleRenderer : IDisposable
         var regionHeight = p.CropHeight * scaleY;
         var centreX = (p.CropX + p.CropWidth / 2) * scaleX;
         var centreY = (p.CropY + p.CropHeight / 2) * scaleY;
+        if (p.RotationDegrees == 0)
+        {
+            // Crop + resize + flips: one separable, antialiased resampling pass straight into the target.
+            Resampler.Resize((byte*)bitmap.GetPixels(), bitmap.Width, bitmap.Height, bitmap.RowBytes,
+                p.CropX * scaleX, p.CropY * scaleY, regionWidth, regionHeight,
+                (byte*)_target.GetPixels(), _size, _target.RowBytes, p.FlipHorizontal, p.FlipVertical);
+            return;
+        }
         var matrix = SKMatrix.CreateTranslation((float)-centreX, (float)-centreY);
         if (p.RotationDegrees != 0)
         {
@@ -91,6 +100,7 @@ internal sealed class SampleRenderer : IDisposable
         _canvas.Flush();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first image: skip the unoptimised tier
     private unsafe void WriteFloats(AugmentationParameters p, Span<float> destination)
     {
         var plane = _size * _size;

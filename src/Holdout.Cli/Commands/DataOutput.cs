@@ -1,0 +1,26 @@
+using Holdout.Data;
+using Spectre.Console;
+
+namespace Holdout.Cli.Commands;
+
+/// <summary>Console output shared by the data commands.</summary>
+internal static class DataOutput
+{
+    /// <summary>Lists the files a discovery skipped, with the reason (at most 30, then a count).</summary>
+    public static void WriteSkipped(ImageDataset dataset)
+    {
+        if (dataset.Skipped.Count == 0)
+        {
+            return;
+        }
+        AnsiConsole.MarkupLine($"[yellow]Skipped {dataset.Skipped.Count} file(s)[/] (use --strict to make this an error):");
+        foreach (var skipped in dataset.Skipped.Take(30))
+        {
+            AnsiConsole.MarkupLine($"  {Markup.Escape(skipped.Path)}: {Markup.Escape(skipped.Reason)}");
+        }
+        if (dataset.Skipped.Count > 30)
+        {
+            AnsiConsole.MarkupLine($"  ... and {dataset.Skipped.Count - 30} more");
+        }
+    }
+}
