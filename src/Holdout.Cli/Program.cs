@@ -10,6 +10,7 @@ app.Configure(config =>
     config.SetApplicationName("holdout");
     config.SetApplicationVersion(typeof(HoldoutException).Assembly.GetName().Version?.ToString(3) ?? "0");
     config.PropagateExceptions();
+    config.UseStrictParsing();
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train a classifier on a folder of images (default: the sample in samples/beans) and evaluate it on held-out images.")
         .WithExample("train")

@@ -12,7 +12,7 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<DATA>")]
-        [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[,split]).")]
+        [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[[,split]]).")]
         public string Data { get; init; } = "";
 
         [CommandOption("--seed <N>")]

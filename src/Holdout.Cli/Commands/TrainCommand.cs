@@ -14,7 +14,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "[DATA]")]
-        [Description("Images: a folder with one subfolder per class, a folder split into train/val/test, or a CSV manifest (path,label[,split]). Default: the sample in samples/beans.")]
+        [Description("Images: a folder with one subfolder per class, a folder split into train/val/test, or a CSV manifest (path,label[[,split]]). Default: the sample in samples/beans.")]
         public string? Data { get; init; }
 
         [CommandOption("--model <NAME>")]

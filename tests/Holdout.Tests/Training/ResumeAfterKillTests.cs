@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Holdout.Models;
 using Holdout.Training;
 
@@ -18,7 +17,7 @@ public sealed class ResumeAfterKillTests
                          "--patience", "10", "--seed", "5", "--workers", "2", "--out", killed];
 
         // When the CLI is killed with SIGKILL during epoch 2 and then resumed
-        using (var process = StartCli(args))
+        using (var process = Holdout.Tests.Cli.CliProcess.Start(args))
         {
             var history = Path.Combine(killed, "history.csv");
             var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -29,7 +28,7 @@ public sealed class ResumeAfterKillTests
             process.WaitForExit();
         }
         var epochsAtKill = HistoryCsv.Read(Path.Combine(killed, "history.csv")).Count;
-        using (var resumed = StartCli(["train", "--resume", killed]))
+        using (var resumed = Holdout.Tests.Cli.CliProcess.Start(["train", "--resume", killed]))
         {
             var output = resumed.StandardOutput.ReadToEnd();
             resumed.WaitForExit();
@@ -43,13 +42,5 @@ public sealed class ResumeAfterKillTests
         var final = HistoryCsv.Read(Path.Combine(killed, "history.csv"));
         Assert.InRange(epochsAtKill, 1, 3);
         Assert.Equal(uninterrupted.History.Select(e => e with { Seconds = 0 }), final.Select(e => e with { Seconds = 0 }));
-    }
-
-    private static Process StartCli(IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Holdout.Cli.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
     }
 }
