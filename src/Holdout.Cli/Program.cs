@@ -16,6 +16,8 @@ app.Configure(config =>
         .WithExample("train")
         .WithExample("train", "photos/", "--model", "resnet18", "--epochs", "8")
         .WithExample("train", "--resume", "runs/20261129-101500-resnet18");
+    config.AddCommand<LrFindCommand>("lr-find")
+        .WithDescription("Learning-rate range test: loss against a rising learning rate, plotted, with a suggested --lr.");
     config.AddCommand<SplitCommand>("split")
         .WithDescription("Split a dataset into train/val/test (stratified, seeded, duplicates kept together) and write split.csv.");
     config.AddCommand<PreviewCommand>("preview")

@@ -143,6 +143,41 @@ public static class Charts
         return Png(plot, width, height);
     }
 
+    /// <summary>
+    /// The learning-rate range test: smoothed loss against learning rate (log axis), the suggestion marked.
+    /// </summary>
+    /// <param name="points">The range test's curve.</param>
+    /// <param name="suggested">The suggested learning rate, drawn as a vertical line.</param>
+    /// <param name="width">Image width in pixels. Defaults to 720.</param>
+    /// <param name="height">Image height in pixels. Defaults to 440.</param>
+    /// <returns>PNG bytes.</returns>
+    public static byte[] LearningRateFinder(IReadOnlyList<Holdout.Training.LearningRateFinder.Point> points, double suggested, int width = 720, int height = 440)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count < 2) throw new ArgumentException("The range test curve needs at least two points.", nameof(points));
+        ReportFonts.EnsureRegistered();
+        var plot = new Plot();
+        var curve = plot.Add.Scatter(points.Select(p => Math.Log10(p.LearningRate)).ToArray(), points.Select(p => p.Loss).ToArray());
+        curve.Color = TrainColor;
+        curve.LineWidth = 2;
+        curve.MarkerSize = 0;
+        curve.LegendText = "smoothed training loss";
+        var line = plot.Add.VerticalLine(Math.Log10(suggested));
+        line.Color = BestColor;
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 2;
+        line.LegendText = $"suggested lr = {suggested.ToString("0.0e+00", System.Globalization.CultureInfo.InvariantCulture)}";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = v => Math.Pow(10, v).ToString("0.0e+00", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        plot.Title("Learning-rate range test");
+        plot.XLabel("learning rate (log scale)");
+        plot.YLabel("loss");
+        plot.ShowLegend(Alignment.UpperLeft);
+        return Png(plot, width, height);
+    }
+
     private static Plot CurvePanel(string title, string yLabel, IReadOnlyList<EpochRecord> history,
         Func<EpochRecord, double> train, Func<EpochRecord, double> validation, int? best, bool fromZero)
     {
