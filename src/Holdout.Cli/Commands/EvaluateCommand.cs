@@ -28,6 +28,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("Print one JSON document (accuracy, loss, per_class, macro_f1, confusion, roc_auc, expected_calibration_error, most_confused, ...) instead of tables.")]
         public bool Json { get; init; }
 
+        [CommandOption("--predictions <CSV>")]
+        [Description("Also write every image's prediction to this CSV (path,label,predicted,p:<class>...), like the run's predictions-test.csv.")]
+        public string? Predictions { get; init; }
+
         [CommandOption("--batch-size <N>")]
         [Description("Images per batch. Default: the run's training batch size, which reproduces its summary.json exactly.")]
         public int? BatchSize { get; init; }
@@ -65,6 +69,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
+        if (settings.Predictions is not null)
+        {
+            PredictionsCsv.Write(settings.Predictions, result.Metrics.ClassNames, result.Paths, result.Predictions);
+            Console.Error.WriteLine($"predictions: {Path.GetFullPath(settings.Predictions)}");
+        }
         if (settings.Json)
         {
             Console.Out.WriteLine(result.ToJson());

@@ -13,8 +13,10 @@ public sealed class EvaluatePredictCliTests
         // Given a finished run and its summary.json
         var summary = JsonNode.Parse(File.ReadAllText(TinyRun.Result.Files.Summary))!;
 
-        // When 'holdout evaluate RUN --json' runs
-        var (code, stdout, stderr) = Cli("evaluate", TinyRun.Folder, "--json");
+        // When 'holdout evaluate RUN --json --predictions CSV' runs
+        using var temp = new TempFolder();
+        var csv = Path.Combine(temp.Path, "predictions.csv");
+        var (code, stdout, stderr) = Cli("evaluate", TinyRun.Folder, "--json", "--predictions", csv);
 
         // Then stdout is one JSON document whose accuracy and loss are summary.json's test values
         Assert.True(code == 0, stderr);
@@ -22,6 +24,9 @@ public sealed class EvaluatePredictCliTests
         Assert.Equal(summary["test"]!["accuracy"]!.GetValue<double>(), json["accuracy"]!.GetValue<double>());
         Assert.Equal(summary["test"]!["loss"]!.GetValue<double>(), json["loss"]!.GetValue<double>(), 12);
         Assert.Equal("test", json["split"]!.GetValue<string>());
+
+        // And the predictions file equals the run's own predictions-test.csv
+        Assert.Equal(File.ReadAllText(TinyRun.Result.Files.TestPredictions), File.ReadAllText(csv));
     }
 
     [Fact]
