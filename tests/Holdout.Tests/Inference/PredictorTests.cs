@@ -1,4 +1,5 @@
 using Holdout.Inference;
+using Holdout.Models;
 using Holdout.Native;
 using Holdout.Tests.Training;
 using Holdout.Training;
@@ -37,6 +38,32 @@ public sealed class PredictorTests
                 Assert.Equal(evaluated.Predictions.Probabilities[i][c], withOther[i].Probabilities![c], 5);
         }
         Assert.Equal(evaluated.Metrics.ClassNames, same.ClassNames);
+    }
+
+    [SharedDataFact("beans")]
+    public void Should_agree_with_evaluate_on_every_image_of_the_beans_test_folder()
+    {
+        // Given a bundle with the beans classes (a seeded simple CNN at 32 px: the pipeline, not the accuracy, is under test)
+        using var temp = new TempFolder();
+        var test = Path.Combine(SharedData.Dataset("beans")!, "test");
+        var bundle = Path.Combine(temp.Path, "beans.holdout");
+        using (var model = ModelFactory.Create(new ModelOptions(Architecture.SimpleCnn, ["angular_leaf_spot", "bean_rust", "healthy"], 32, ModelOptions.NoWeights, Seed: 3)))
+            ModelBundle.Save(bundle, model);
+
+        // When evaluate reads the test folder and the predictor classifies the same folder as a user passes it
+        var evaluated = RunEvaluation.Evaluate(new RunEvaluationOptions(bundle, Data: test, Workers: 2));
+        using var predictor = Predictor.Load(bundle, new PredictorOptions(Workers: 2));
+        var predicted = predictor.Predict(PredictionInputs.Expand([test])).ToDictionary(r => r.Path);
+
+        // Then both cover the same 128 images and agree image for image, bit for bit (same batches of 32)
+        Assert.Equal(128, evaluated.Paths.Count);
+        Assert.Equal(evaluated.Paths.Order(StringComparer.Ordinal), predicted.Keys.Order(StringComparer.Ordinal));
+        for (int i = 0; i < evaluated.Paths.Count; i++)
+        {
+            var p = predicted[evaluated.Paths[i]];
+            Assert.Equal(evaluated.Predictions.Predicted[i], p.PredictedIndex);
+            Assert.Equal(evaluated.Predictions.Probabilities[i], p.Probabilities);
+        }
     }
 
     [Fact]
