@@ -23,7 +23,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         public string[] Inputs { get; init; } = [];
 
         [CommandOption("--json")]
-        [Description("Print JSON lines: {\"path\",\"label\",\"probabilities\":{class:p},\"top\":[...]} per image, {\"path\",\"error\"} per unreadable file.")]
+        [Description("Print one JSON object per line: path, label, probability, probabilities (class: p) and top (the K most probable) per image; path and error per unreadable file.")]
         public bool Json { get; init; }
 
         [CommandOption("--top <K>")]

@@ -69,6 +69,20 @@ public sealed class EvaluatePredictCliTests
         Assert.Contains("--top must be at least 1", badTop.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Should_print_help_for_evaluate_predict_and_report()
+    {
+        foreach (var command in new[] { "evaluate", "predict", "report" })
+        {
+            // When a command's help is asked for
+            var (code, stdout, stderr) = Cli(command, "--help");
+
+            // Then it prints its usage and options (descriptions are valid console markup)
+            Assert.True(code == 0, $"{command} --help exited {code}: {stderr}");
+            Assert.Contains($"holdout {command}", stdout, StringComparison.Ordinal);
+        }
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
