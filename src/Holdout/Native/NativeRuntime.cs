@@ -23,6 +23,30 @@ public static class NativeRuntime
     private const string BridgeLibrary = "libLibTorchSharp.so";
     private static readonly Lock Gate = new();
     private static NativeRuntimeStatus? _status;
+    private static HoldoutException? _failure;
+
+    /// <summary>
+    /// Runs when the Holdout assembly is first used, so that any TorchSharp call made after touching Holdout (by
+    /// Holdout or by the user's own code) finds the engine loaded. Failures are kept and reported by the next
+    /// <see cref="EnsureInitialized"/> call with their full explanation, never thrown from here.
+    /// </summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "libtorch must be patch-loaded before the first TorchSharp P/Invoke; doing it on first use of the library is the only place that precedes every such call.")]
+    internal static void InitializeOnLoad()
+    {
+        try
+        {
+            EnsureInitialized();
+        }
+        catch (HoldoutException e)
+        {
+            _failure = e;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException)
+        {
+            _failure = new HoldoutException($"The deep-learning engine could not be loaded: {e.Message}", e);
+        }
+    }
 
     /// <summary>The load status, after <see cref="EnsureInitialized"/>.</summary>
     public static NativeRuntimeStatus Status => EnsureInitialized();
@@ -38,6 +62,18 @@ public static class NativeRuntime
         if (_status is { } done) return done;
         lock (Gate)
         {
+            if (_status is null && _failure is { } failure)
+            {
+                _failure = null; // retry once: the environment may have been fixed (e.g. the cache folder made writable)
+                try
+                {
+                    return _status = Initialize();
+                }
+                catch (Exception)
+                {
+                    throw failure;
+                }
+            }
             return _status ??= Initialize();
         }
     }
