@@ -16,6 +16,16 @@ app.Configure(config =>
         .WithExample("train")
         .WithExample("train", "photos/", "--model", "resnet18", "--epochs", "8")
         .WithExample("train", "--resume", "runs/20261129-101500-resnet18");
+    config.AddCommand<EvaluateCommand>("evaluate")
+        .WithDescription("Evaluate a run's best model on its test split (or --split, or --data with the same classes): accuracy, loss, per-class metrics, confusion, ROC-AUC, calibration.")
+        .WithExample("evaluate", "runs/20261129-101500-resnet18")
+        .WithExample("evaluate", "runs/20261129-101500-resnet18", "--data", "more-photos/", "--json");
+    config.AddCommand<PredictCommand>("predict")
+        .WithDescription("Classify images, folders or CSV manifests with a run's best model (or a .holdout bundle); unreadable files are reported and the rest predicted.")
+        .WithExample("predict", "runs/20261129-101500-resnet18", "photo.jpg")
+        .WithExample("predict", "model.holdout", "photos/", "--json", "--tta");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Rebuild a run's self-contained report.html from its folder and print its path.");
     config.AddCommand<LrFindCommand>("lr-find")
         .WithDescription("Learning-rate range test: loss against a rising learning rate, plotted, with a suggested --lr.");
     config.AddCommand<SplitCommand>("split")

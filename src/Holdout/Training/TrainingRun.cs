@@ -100,6 +100,7 @@ public static class TrainingRun
         var pre = model.Spec.Preprocessing;
         var train = Loaders.Training(manifest.Samples(DataSplit.Train), pre, options);
         var validation = Loaders.Evaluation(manifest.Samples(DataSplit.Validation), pre, options);
+        if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, train, classes, cancellationToken);
         var trainingOptions = new TrainingOptions(options.Optimizer, options.WeightDecay, 0.9, LossKind.CrossEntropy, options.LabelSmoothing,
             options.ClassWeights ? Holdout.Data.ClassWeights.InverseFrequency(manifest.Samples(DataSplit.Train), classes.Count) : null, options.Seed);
 

@@ -1,0 +1,141 @@
+using System.ComponentModel;
+using System.Globalization;
+using Holdout.Data;
+using Holdout.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Holdout.Cli.Commands;
+
+/// <summary><c>holdout evaluate RUN</c>: how good the best model really is, on its test split or on other images.</summary>
+internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<RUN>")]
+        [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), or a .holdout bundle (then --data is needed).")]
+        public string Run { get; init; } = "";
+
+        [CommandOption("--data <DATA>")]
+        [Description("Evaluate on these images instead of the run's split.csv: a class-per-folder dataset, a split folder, a CSV manifest or a split.csv, with the model's classes.")]
+        public string? Data { get; init; }
+
+        [CommandOption("--split <SPLIT>")]
+        [Description("train, val or test. Default: test (every image for --data that is not split).")]
+        public string? Split { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print one JSON document (accuracy, loss, per_class, macro_f1, confusion, roc_auc, expected_calibration_error, most_confused, ...) instead of tables.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--predictions <CSV>")]
+        [Description("Also write every image's prediction to this CSV (path,label,predicted,p:<class>...), like the run's predictions-test.csv.")]
+        public string? Predictions { get; init; }
+
+        [CommandOption("--batch-size <N>")]
+        [Description("Images per batch. Default: the run's training batch size, which reproduces its summary.json exactly.")]
+        public int? BatchSize { get; init; }
+
+        [CommandOption("--workers <N>")]
+        [Description("Image decoding workers (0 = one per core).")]
+        [DefaultValue(0)]
+        public int Workers { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            try
+            {
+                _ = ToOptions();
+                return ValidationResult.Success();
+            }
+            catch (HoldoutException e)
+            {
+                return ValidationResult.Error(e.Message);
+            }
+        }
+
+        public RunEvaluationOptions ToOptions()
+        {
+            if (BatchSize is < 1) throw new HoldoutException($"--batch-size must be at least 1, got {BatchSize}.");
+            if (Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {Workers}.");
+            DataSplit? split = null;
+            if (Split is not null)
+                split = DataSplitNames.TryParse(Split, out var parsed) ? parsed : throw new HoldoutException($"--split '{Split}' is not one of: train, val, test.");
+            return new RunEvaluationOptions(Run, Data, split, BatchSize, Workers);
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
+        foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
+        if (settings.Predictions is not null)
+        {
+            PredictionsCsv.Write(settings.Predictions, result.Metrics.ClassNames, result.Paths, result.Predictions);
+            Console.Error.WriteLine($"predictions: {Path.GetFullPath(settings.Predictions)}");
+        }
+        if (settings.Json)
+        {
+            Console.Out.WriteLine(result.ToJson());
+            return 0;
+        }
+        Render(result);
+        return 0;
+    }
+
+    private static void Render(RunEvaluationResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var m = result.Metrics;
+        string F(double value) => value.ToString("0.0000", c);
+        var what = result.Split is { } split ? $"{split.ToName()} split" : "all images";
+        var summary = new Table().Border(TableBorder.Rounded)
+            .Title($"{Markup.Escape(result.Bundle)} on the {what} of {Markup.Escape(result.DataSource)}")
+            .AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        summary.AddRow("images", m.SampleCount.ToString(c));
+        summary.AddRow("accuracy", F(m.Accuracy));
+        summary.AddRow("loss", F(m.Loss));
+        summary.AddRow("macro-F1", F(m.MacroF1));
+        if (m.RocAuc is { } auc) summary.AddRow("ROC-AUC", F(auc));
+        else if (m.MacroRocAuc is { } macroAuc) summary.AddRow("macro ROC-AUC (one-vs-rest)", F(macroAuc));
+        summary.AddRow("expected calibration error", F(m.ExpectedCalibrationError));
+        if (result.Recorded is { } recorded)
+        {
+            string Same(bool same) => same ? "[green](same)[/]" : "[red](differs)[/]";
+            summary.AddRow("summary.json accuracy", $"{F(recorded.Accuracy)} {Same(recorded.Accuracy == m.Accuracy)}");
+            summary.AddRow("summary.json loss", $"{F(recorded.Loss)} {Same(Math.Abs(recorded.Loss - m.Loss) < 1e-9)}");
+        }
+        AnsiConsole.Write(summary);
+
+        var perClass = new Table().Border(TableBorder.Rounded).Title("Per class").AddColumn("class");
+        foreach (var column in new[] { "precision", "recall", "F1", "support", "predicted" }) perClass.AddColumn(new TableColumn(column).RightAligned());
+        foreach (var k in m.PerClass)
+            perClass.AddRow(Markup.Escape(k.Name), F(k.Precision), F(k.Recall), F(k.F1), k.Support.ToString(c), k.Predicted.ToString(c));
+        AnsiConsole.Write(perClass);
+
+        var confusion = new Table().Border(TableBorder.Rounded).Title("Confusion matrix (rows: true class, columns: predicted)").AddColumn("true \\ predicted");
+        foreach (var name in m.ClassNames) confusion.AddColumn(new TableColumn(Markup.Escape(name)).RightAligned());
+        for (int t = 0; t < m.ClassNames.Count; t++)
+        {
+            var cells = new List<string> { Markup.Escape(m.ClassNames[t]) };
+            for (int p = 0; p < m.ClassNames.Count; p++)
+            {
+                var count = m.Confusion[t][p].ToString(c);
+                cells.Add(t == p ? $"[green]{count}[/]" : m.Confusion[t][p] > 0 ? $"[red]{count}[/]" : count);
+            }
+            confusion.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(confusion);
+
+        if (m.MostConfused.Count > 0)
+        {
+            var confused = new Table().Border(TableBorder.Rounded).Title("Most confused").AddColumn("true class").AddColumn("predicted as").AddColumn(new TableColumn("images").RightAligned());
+            foreach (var pair in m.MostConfused.Take(10)) confused.AddRow(Markup.Escape(pair.TrueLabel), Markup.Escape(pair.PredictedLabel), pair.Count.ToString(c));
+            AnsiConsole.Write(confused);
+        }
+        else
+        {
+            AnsiConsole.MarkupLine("[green]No confusions: every image was classified correctly.[/]");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Holdout.Inference;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Holdout.Cli.Commands;
+
+/// <summary><c>holdout predict RUN|BUNDLE INPUT...</c>: classify new images with a trained model.</summary>
+internal sealed class PredictCommand : Command<PredictCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<RUN|BUNDLE>")]
+        [Description("A run folder written by 'holdout train' (its best.holdout is used) or a .holdout bundle.")]
+        public string Model { get; init; } = "";
+
+        [CommandArgument(1, "<INPUT>")]
+        [Description("Images, folders (every file under them) or CSV manifests (first column: image path; split.csv works).")]
+        public string[] Inputs { get; init; } = [];
+
+        [CommandOption("--json")]
+        [Description("Print one JSON object per line: path, label, probability, probabilities (class: p) and top (the K most probable) per image; path and error per unreadable file.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--top <K>")]
+        [Description("How many of the most probable classes to show per image.")]
+        [DefaultValue(3)]
+        public int Top { get; init; } = 3;
+
+        [CommandOption("--tta")]
+        [Description("Test-time augmentation: average the probabilities of each image and its left-right mirror.")]
+        public bool Tta { get; init; }
+
+        [CommandOption("--tta-vertical")]
+        [Description("With --tta, also average the upside-down flip (for images with no natural 'up', e.g. leaves, cells).")]
+        public bool TtaVertical { get; init; }
+
+        [CommandOption("--batch-size <N>")]
+        [DefaultValue(32)]
+        public int BatchSize { get; init; } = 32;
+
+        [CommandOption("--workers <N>")]
+        [Description("Image decoding workers (0 = one per core).")]
+        [DefaultValue(0)]
+        public int Workers { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Inputs.Length == 0) return ValidationResult.Error("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
+            if (Top < 1) return ValidationResult.Error($"--top must be at least 1, got {Top}.");
+            if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
+            if (Workers < 0) return ValidationResult.Error($"--workers must be 0 (one per core) or more, got {Workers}.");
+            if (TtaVertical && !Tta) return ValidationResult.Error("--tta-vertical adds to --tta; pass both (--tta --tta-vertical).");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var predictor = Predictor.Load(settings.Model, new PredictorOptions(settings.BatchSize, settings.Workers, settings.Tta, settings.TtaVertical));
+        var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
+        int failed = 0, predicted = 0;
+        if (settings.Json)
+        {
+            foreach (var r in results)
+            {
+                if (r.Succeeded) predicted++; else failed++;
+                Console.Out.WriteLine(JsonLine(r, settings.Top));
+            }
+        }
+        else
+        {
+            var c = CultureInfo.InvariantCulture;
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("image").AddColumn("label").AddColumn(new TableColumn("probability").RightAligned());
+            if (settings.Top > 1) table.AddColumn($"top {Math.Min(settings.Top, predictor.ClassNames.Count)}");
+            foreach (var r in results)
+            {
+                if (!r.Succeeded)
+                {
+                    failed++;
+                    Console.Error.WriteLine($"cannot predict {r.Path}: {r.Error}");
+                    continue;
+                }
+                predicted++;
+                var cells = new List<string> { Markup.Escape(r.Path), Markup.Escape(r.Label!), r.Confidence.ToString("0.0000", c) };
+                if (settings.Top > 1) cells.Add(Markup.Escape(string.Join(", ", r.Top(settings.Top).Select(t => $"{t.Label} {t.Probability.ToString("0.000", c)}"))));
+                table.AddRow(cells.ToArray());
+            }
+            if (predicted > 0) AnsiConsole.Write(table);
+            Console.Error.WriteLine($"{predicted} image(s) predicted{(failed > 0 ? $", {failed} could not be read" : "")}{(settings.Tta ? " (test-time augmentation: flips averaged)" : "")}.");
+        }
+        return failed > 0 ? 1 : 0;
+    }
+
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string JsonLine(ImagePrediction r, int top)
+    {
+        if (!r.Succeeded) return new JsonObject { ["path"] = r.Path, ["error"] = r.Error }.ToJsonString(Compact);
+        var probabilities = new JsonObject();
+        for (int i = 0; i < r.ClassNames.Count; i++) probabilities[r.ClassNames[i]] = r.Probabilities![i];
+        return new JsonObject
+        {
+            ["path"] = r.Path,
+            ["label"] = r.Label,
+            ["probability"] = r.Confidence,
+            ["probabilities"] = probabilities,
+            ["top"] = new JsonArray([.. r.Top(top).Select(t => (JsonNode)new JsonObject { ["label"] = t.Label, ["probability"] = t.Probability })]),
+        }.ToJsonString(Compact);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Holdout.Inference;
+
+/// <summary>Options for <see cref="Predictor"/>.</summary>
+/// <param name="BatchSize">Images per forward pass. Defaults to 32.</param>
+/// <param name="Workers">Threads that decode the images of a batch; 0 = one per core. Defaults to 0.</param>
+/// <param name="FlipHorizontal">Test-time augmentation: also classify the left-right mirror of every image and average
+/// the probabilities. Defaults to false.</param>
+/// <param name="FlipVertical">Test-time augmentation: also classify the upside-down flip of every image and average
+/// the probabilities (only for images with no natural "up", such as leaves or cells). Defaults to false.</param>
+public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false)
+{
+    /// <summary>The worker count with the default filled in.</summary>
+    public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using Holdout.Data;
+using Holdout.Metrics;
+
+namespace Holdout.Training;
+
+/// <summary>The outcome of <see cref="RunEvaluation.Evaluate"/>: the metrics, what was evaluated, and every prediction.</summary>
+/// <param name="Bundle">The model bundle that was evaluated.</param>
+/// <param name="RunFolder">The run folder, or null when a bundle file was given.</param>
+/// <param name="DataSource">Where the images came from: the run's <c>split.csv</c> or the given data.</param>
+/// <param name="Split">The split evaluated, or null when every image of an unsplit dataset was.</param>
+/// <param name="Paths">The evaluated images, in evaluation order (index i of <paramref name="Predictions"/>).</param>
+/// <param name="Predictions">Class probabilities, true labels and the loss of every image.</param>
+/// <param name="Metrics">Accuracy, loss, per-class metrics, confusion, ROC-AUC, calibration, most confused pairs.</param>
+/// <param name="Skipped">Files of the given data that could not be read (none for the run's own split).</param>
+/// <param name="Recorded">The run's <c>summary.json</c> metrics for this split (accuracy, loss), when it evaluated the
+/// same images; null otherwise.</param>
+public sealed record RunEvaluationResult(
+    string Bundle,
+    string? RunFolder,
+    string DataSource,
+    DataSplit? Split,
+    IReadOnlyList<string> Paths,
+    Predictions Predictions,
+    ClassificationMetrics Metrics,
+    IReadOnlyList<SkippedFile> Skipped,
+    RecordedMetrics? Recorded)
+{
+    /// <summary>
+    /// The evaluation as one JSON document: <c>run</c>, <c>bundle</c>, <c>data</c>, <c>split</c>, then every field of
+    /// <see cref="ClassificationMetrics.ToJson"/> (<c>accuracy</c>, <c>loss</c>, <c>macro_f1</c>, <c>per_class</c>,
+    /// <c>confusion</c>, <c>roc_auc</c>, <c>expected_calibration_error</c>, <c>most_confused</c>, ...), then
+    /// <c>recorded</c> (summary.json's accuracy and loss, or null) and <c>skipped</c> (path and reason).
+    /// </summary>
+    /// <param name="indented">Indent the document. Defaults to true.</param>
+    public string ToJson(bool indented = true)
+    {
+        var document = new JsonObject
+        {
+            ["run"] = RunFolder,
+            ["bundle"] = Bundle,
+            ["data"] = DataSource,
+            ["split"] = Split?.ToName(),
+        };
+        foreach (var (key, value) in JsonNode.Parse(Metrics.ToJson())!.AsObject()) document[key] = value?.DeepClone();
+        document["recorded"] = Recorded is null ? null : new JsonObject { ["accuracy"] = Recorded.Accuracy, ["loss"] = Recorded.Loss };
+        document["skipped"] = new JsonArray([.. Skipped.Select(s => (JsonNode)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason })]);
+        return document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+}
