@@ -20,6 +20,7 @@ internal sealed class SampleRenderer : IDisposable
     private readonly float[] _multiply = new float[3];
     private readonly float[] _add = new float[3];
     private readonly int[] _sourceChannel;
+    private readonly PixelBuffer _decodeBuffer = new();
 
     public SampleRenderer(Preprocessing preprocessing)
     {
@@ -55,7 +56,11 @@ internal sealed class SampleRenderer : IDisposable
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
         // Decode just large enough that the region still has at least size pixels each way.
         var minimumScale = Math.Max(_size / parameters.CropWidth, _size / parameters.CropHeight);
-        using var bitmap = source.Decode(Math.Min(1.0, minimumScale));
+        if (!source.TryDecode(Math.Min(1.0, minimumScale), _decodeBuffer, out var decoded, out var reason))
+        {
+            throw new HoldoutException($"Cannot decode image '{path}': {reason}. Replace or remove the file.");
+        }
+        using var bitmap = decoded!;
         Draw(bitmap, source.Width, source.Height, parameters);
         WriteFloats(parameters, destination);
     }
@@ -176,6 +181,7 @@ internal sealed class SampleRenderer : IDisposable
     public void Dispose()
     {
         _paint.Dispose();
+        _decodeBuffer.Dispose();
         _canvas.Dispose();
         _target.Dispose();
     }
