@@ -5,9 +5,11 @@ namespace Holdout.Imaging;
 
 /// <summary>
 /// Turns one image file into the model's input (3 x size x size floats, channel-major) in a single resampling pass:
-/// decode (JPEG scaled down while decoding when the region allows), then one canvas draw whose matrix does the crop,
-/// rotation, flips and resize together, then colour jitter and the <see cref="Preprocessing"/> normalisation. One
-/// renderer per thread (it owns a scratch bitmap); not thread-safe.
+/// decode into a reused buffer (JPEG scaled down while decoding when the region allows), then one resampling of the
+/// region to size x size — the SIMD separable <see cref="Resampler"/> (antialiased, flips folded in) when there is no
+/// rotation, else one canvas draw whose matrix does crop, rotation, flips and resize together — then colour jitter
+/// and the <see cref="Preprocessing"/> normalisation. One renderer per thread (it owns scratch buffers); not
+/// thread-safe.
 /// </summary>
 internal sealed class SampleRenderer : IDisposable
 {
