@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
     "hashes" => HashCalibration.Run(args.Skip(1).ToArray()),
     "decode" => DecodeProbe.Run(args.Skip(1).ToArray()),
     "draw" => DrawProbe.Run(args.Skip(1).ToArray()),
+    "tensor" => TensorProbe.Run(),
     "loader" => LoaderBenchmark.Run(args.Skip(1).ToArray()),
     "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
     _ => Usage(),

@@ -124,9 +124,15 @@ public static class DatasetDiscovery
 
     private static void AddClassFolders(string folder, DataSplit? split, List<Candidate> candidates, List<SkippedFile> skipped)
     {
+        // Images lying beside the class folders are a likely mistake and are reported; other files there (a
+        // split.csv, a README) are the dataset's own metadata and are left alone.
         foreach (var file in VisibleFiles(folder))
         {
-            skipped.Add(new SkippedFile(file, "not inside a class folder"));
+            if (ImageSource.TryOpen(file, out var image, out _))
+            {
+                image!.Dispose();
+                skipped.Add(new SkippedFile(file, "image not inside a class folder (its class is unknown)"));
+            }
         }
         foreach (var classFolder in VisibleFolders(folder))
         {

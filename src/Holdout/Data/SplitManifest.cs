@@ -61,6 +61,17 @@ public sealed class SplitManifest
         return counts;
     }
 
+    /// <summary>
+    /// The images of <paramref name="dataset"/> that this manifest does not list (added since the split was made).
+    /// A run that reuses the manifest does not use them; it should say so rather than re-split silently.
+    /// </summary>
+    /// <param name="dataset">The dataset as discovered now.</param>
+    public IReadOnlyList<ImageSample> UnlistedSamples(ImageDataset dataset)
+    {
+        var listed = Entries.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        return dataset.Samples.Where(s => !listed.Contains(s.Path)).ToList();
+    }
+
     /// <summary>Writes the manifest to <paramref name="path"/> atomically.</summary>
     /// <param name="path">The CSV file to write, e.g. <c>split.csv</c>.</param>
     public void Write(string path)

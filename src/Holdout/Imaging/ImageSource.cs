@@ -143,17 +143,24 @@ public sealed class ImageSource : IDisposable
     /// <param name="minimumScale">The smallest acceptable scale (0..1]; defaults to 1 (full size).</param>
     /// <param name="bitmap">The decoded, oriented, opaque RGBA 8888 bitmap when the result is true.</param>
     /// <param name="reason">Why decoding failed when the result is false.</param>
-    public bool TryDecode(double minimumScale, out SKBitmap? bitmap, out string? reason)
+    public bool TryDecode(double minimumScale, out SKBitmap? bitmap, out string? reason) =>
+        TryDecode(minimumScale, null, out bitmap, out reason);
+
+    /// <summary>
+    /// Decodes into <paramref name="buffer"/>'s memory when given (no allocation per image): the bitmap is only
+    /// valid until the buffer's next use. Orientation other than top-left still allocates a new bitmap.
+    /// </summary>
+    internal bool TryDecode(double minimumScale, PixelBuffer? buffer, out SKBitmap? bitmap, out string? reason)
     {
         bitmap = null;
         var full = _codec.Info;
         var size = ChooseDecodeSize(minimumScale);
         var opaque = full.AlphaType == SKAlphaType.Opaque;
-        var result = DecodeInto(size, opaque, out var decoded);
+        var result = DecodeInto(size, opaque, buffer, out var decoded);
         if (result == SKCodecResult.InvalidScale && (size.Width != full.Width || size.Height != full.Height))
         {
             decoded.Dispose();
-            result = DecodeInto(new SKSizeI(full.Width, full.Height), opaque, out decoded);
+            result = DecodeInto(new SKSizeI(full.Width, full.Height), opaque, buffer, out decoded);
         }
         if (result != SKCodecResult.Success)
         {
@@ -199,10 +206,18 @@ public sealed class ImageSource : IDisposable
     /// and their alpha set to 255, so the colour channels keep their stored values (as PIL's convert("RGB")).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe SKCodecResult DecodeInto(SKSizeI size, bool opaque, out SKBitmap decoded)
+    private unsafe SKCodecResult DecodeInto(SKSizeI size, bool opaque, PixelBuffer? buffer, out SKBitmap decoded)
     {
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        decoded = new SKBitmap(info);
+        if (buffer is null)
+        {
+            decoded = new SKBitmap(info);
+        }
+        else
+        {
+            decoded = new SKBitmap();
+            decoded.InstallPixels(info, buffer.Reserve(info.BytesSize64), info.RowBytes);
+        }
         var target = opaque ? info : info.WithAlphaType(SKAlphaType.Unpremul);
         var result = _codec.GetPixels(target, decoded.GetPixels());
         if (result == SKCodecResult.Success && !opaque)

@@ -24,6 +24,28 @@ internal static unsafe class Resampler
         double regionX, double regionY, double regionWidth, double regionHeight,
         byte* target, int size, int targetRowBytes, bool flipHorizontal, bool flipVertical)
     {
+        if (regionWidth == size && regionHeight == size && regionX == Math.Floor(regionX) && regionY == Math.Floor(regionY)
+            && regionX >= 0 && regionY >= 0 && regionX + size <= width && regionY + size <= height)
+        {
+            // Same size, whole-pixel offset (e.g. a 256-pixel image centre-cropped to 224): a plain copy is exact.
+            for (var outY = 0; outY < size; outY++)
+            {
+                var from = (uint*)(source + (long)(regionY + outY) * sourceRowBytes) + (int)regionX;
+                var to = (uint*)(target + (long)(flipVertical ? size - 1 - outY : outY) * targetRowBytes);
+                if (flipHorizontal)
+                {
+                    for (var x = 0; x < size; x++)
+                    {
+                        to[size - 1 - x] = from[x];
+                    }
+                }
+                else
+                {
+                    Buffer.MemoryCopy(from, to, size * 4L, size * 4L);
+                }
+            }
+            return;
+        }
         var (xTaps, xWeights) = Coefficients(regionX, regionWidth, width, size);
         var (yTaps, yWeights) = Coefficients(regionY, regionHeight, height, size);
         var columnFirst = xTaps[0].First;

@@ -5,9 +5,11 @@ namespace Holdout.Imaging;
 
 /// <summary>
 /// Turns one image file into the model's input (3 x size x size floats, channel-major) in a single resampling pass:
-/// decode (JPEG scaled down while decoding when the region allows), then one canvas draw whose matrix does the crop,
-/// rotation, flips and resize together, then colour jitter and the <see cref="Preprocessing"/> normalisation. One
-/// renderer per thread (it owns a scratch bitmap); not thread-safe.
+/// decode into a reused buffer (JPEG scaled down while decoding when the region allows), then one resampling of the
+/// region to size x size — the SIMD separable <see cref="Resampler"/> (antialiased, flips folded in) when there is no
+/// rotation, else one canvas draw whose matrix does crop, rotation, flips and resize together — then colour jitter
+/// and the <see cref="Preprocessing"/> normalisation. One renderer per thread (it owns scratch buffers); not
+/// thread-safe.
 /// </summary>
 internal sealed class SampleRenderer : IDisposable
 {
@@ -20,6 +22,7 @@ internal sealed class SampleRenderer : IDisposable
     private readonly float[] _multiply = new float[3];
     private readonly float[] _add = new float[3];
     private readonly int[] _sourceChannel;
+    private readonly PixelBuffer _decodeBuffer = new();
 
     public SampleRenderer(Preprocessing preprocessing)
     {
@@ -55,7 +58,11 @@ internal sealed class SampleRenderer : IDisposable
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
         // Decode just large enough that the region still has at least size pixels each way.
         var minimumScale = Math.Max(_size / parameters.CropWidth, _size / parameters.CropHeight);
-        using var bitmap = source.Decode(Math.Min(1.0, minimumScale));
+        if (!source.TryDecode(Math.Min(1.0, minimumScale), _decodeBuffer, out var decoded, out var reason))
+        {
+            throw new HoldoutException($"Cannot decode image '{path}': {reason}. Replace or remove the file.");
+        }
+        using var bitmap = decoded!;
         Draw(bitmap, source.Width, source.Height, parameters);
         WriteFloats(parameters, destination);
     }
@@ -176,6 +183,7 @@ internal sealed class SampleRenderer : IDisposable
     public void Dispose()
     {
         _paint.Dispose();
+        _decodeBuffer.Dispose();
         _canvas.Dispose();
         _target.Dispose();
     }

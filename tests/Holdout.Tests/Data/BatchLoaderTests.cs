@@ -179,6 +179,32 @@ public sealed class BatchLoaderTests : IClassFixture<BatchLoaderTests.Images>
     }
 
     [Fact]
+    public void Should_keep_the_exact_pixels_of_a_whole_pixel_centre_crop_and_mirror_them_when_flipped()
+    {
+        // Given a 32x32 image whose red channel is 8x and green channel 8y (0.875 x 32 = 28: a 2-pixel border is cut)
+        using var folder = new TempFolder();
+        var path = folder.Write("ramp.png", TestImages.RawPng(32, 32, 2, 8, (x, y) => [8 * x, 8 * y, 100]));
+        var raw = new Preprocessing(28, ColorOrder.Rgb, ValueScale.Byte, [0f, 0f, 0f], [1f, 1f, 1f]);
+        var sample = new[] { new ImageSample(path, 0) };
+
+        // When it is prepared for evaluation, and for training with a certain horizontal flip and nothing else
+        var plain = ModelInput.FromFile(path, raw);
+        var flipped = Collect(BatchLoader.ForTraining(sample, raw,
+            new BatchLoaderOptions(Augmentation: new AugmentationOptions(HorizontalFlipProbability: 1))), 0)[0].Images;
+
+        // Then the evaluation input is the source pixels [2, 30) exactly, and the flip mirrors them
+        for (var y = 0; y < 28; y++)
+        {
+            for (var x = 0; x < 28; x++)
+            {
+                Assert.Equal(8f * (x + 2), plain[y * 28 + x]);
+                Assert.Equal(8f * (y + 2), plain[784 + y * 28 + x]);
+                Assert.Equal(8f * (27 - x + 2), flipped[y * 28 + x]);
+            }
+        }
+    }
+
+    [Fact]
     public void Should_report_a_file_that_became_unreadable_with_its_path()
     {
         // Given an evaluation loader over a file that is emptied after discovery

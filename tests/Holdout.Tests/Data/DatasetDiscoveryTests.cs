@@ -15,6 +15,8 @@ public sealed class DatasetDiscoveryTests
         data.Write("dog/a.jpg", TestImages.Jpeg(4));
         data.Write("dog/b.webp", TestImages.Webp(5));
         data.Write("dog/.DS_Store", [1, 2, 3]);
+        data.Write("split.csv", "path,label\n"u8.ToArray());
+        var stray = data.Write("stray.jpg", TestImages.Jpeg(6));
 
         // When it is discovered
         var dataset = DatasetDiscovery.Discover(data.Path);
@@ -23,7 +25,11 @@ public sealed class DatasetDiscoveryTests
         Assert.Equal(DatasetLayout.ClassFolders, dataset.Layout);
         Assert.Equal(["cat", "dog"], dataset.ClassNames);
         Assert.Equal([3, 2], dataset.CountsPerClass());
-        Assert.Empty(dataset.Skipped);
+
+        // And an image beside the class folders is reported, the dataset's metadata files are not
+        var skipped = Assert.Single(dataset.Skipped);
+        Assert.Equal(stray, skipped.Path);
+        Assert.Contains("not inside a class folder", skipped.Reason, StringComparison.Ordinal);
         Assert.False(dataset.HasGivenSplit);
     }
 

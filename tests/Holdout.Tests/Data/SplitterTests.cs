@@ -198,6 +198,11 @@ public sealed class SplitterTests
         var again = DatasetDiscovery.Discover(file);
         Assert.True(again.HasGivenSplit);
         Assert.Equal(dataset.Samples.Count, again.Samples.Count);
+
+        // And an image added afterwards is reported as not in the manifest
+        data.Write("a/new.png", TestImages.Png(999, 24, 24));
+        var unlisted = read.UnlistedSamples(DatasetDiscovery.Discover(data.Path));
+        Assert.Equal("new.png", Path.GetFileName(Assert.Single(unlisted).Path));
     }
 
     [SharedDataFact("beans/train")]
