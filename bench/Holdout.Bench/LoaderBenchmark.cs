@@ -165,14 +165,14 @@ internal static class LoaderBenchmark
         return [name, transform, $"{round}", f(oursFirst), f(theirsFirst), r(oursFirst, theirsFirst), f(oursWarm), f(theirsWarm), r(oursWarm, theirsWarm)];
     }
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     /// <summary>shared/ beside the repository: walk up to the folder holding .git, then its parent's shared/.</summary>
-    private static string LocateShared()
+    internal static string LocateShared()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {

@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "tensor" => TensorProbe.Run(),
     "loader" => LoaderBenchmark.Run(args.Skip(1).ToArray()),
     "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
+    "train" => TrainingBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -17,6 +18,7 @@ static int Usage()
         Holdout.Bench: measurements run on demand (not part of the tests).
           loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
                                                      loader img/s vs the PyTorch DataLoader peer, same session
+          train [--shared DIR] [--epochs 2] [--no-peer]      fine-tune training img/s vs the PyTorch peer, same session
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
         """);
     return 1;

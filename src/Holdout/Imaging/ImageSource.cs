@@ -118,7 +118,7 @@ public sealed class ImageSource : IDisposable
     {
         if (!TryOpen(path, out var source, out var reason))
         {
-            throw new HoldoutException($"Cannot read image '{path}': {reason}. Replace or remove the file.");
+            throw new HoldoutException($"Cannot read image '{path}': {reason?.TrimEnd('.')}. Replace or remove the file.");
         }
         return source!;
     }
@@ -134,7 +134,7 @@ public sealed class ImageSource : IDisposable
     {
         if (!TryDecode(minimumScale, out var bitmap, out var reason))
         {
-            throw new HoldoutException($"Cannot decode image '{Path}': {reason}. Replace or remove the file.");
+            throw new HoldoutException($"Cannot decode image '{Path}': {reason?.TrimEnd('.')}. Replace or remove the file.");
         }
         return bitmap!;
     }

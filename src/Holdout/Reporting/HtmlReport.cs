@@ -1,3 +1,4 @@
+using Holdout.Data;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -254,7 +255,7 @@ public static class HtmlReport
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 
-    private static string F(double value) => double.IsFinite(value) ? value.ToString("0.000", Invariant) : "n/a";
+    private static string F(double value) => double.IsFinite(value) ? (Math.Round(value, 3) + 0.0).ToString("0.000", Invariant) : "n/a"; // + 0.0 turns -0 into 0
 
     private static string P(double value) => double.IsFinite(value) ? (value * 100).ToString("0.0", Invariant) + "%" : "n/a";
 

@@ -1,3 +1,4 @@
+using Holdout.Data;
 using Holdout.Metrics;
 using Holdout.Training;
 
