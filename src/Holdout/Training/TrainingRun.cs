@@ -116,7 +116,7 @@ public static class TrainingRun
 
         // Frozen recipe without augmentation: the backbone's features are computed once and the head trains on them.
         using var head = new HeadModule(model);
-        bool cacheFeatures = recipe == Recipe.Frozen && options.Augment == "none";
+        bool cacheFeatures = recipe == Recipe.Frozen && options.Augment == "none" && !options.TrainBatchNorm;
         nn.Module<Tensor, Tensor> trained = cacheFeatures ? head : model;
         using var trainer = new Trainer(trained, trainingOptions, callbacks);
         checkpoints.Attach(trainer);
@@ -128,19 +128,13 @@ public static class TrainingRun
         else if (resuming)
             log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
 
-        IBatchSource trainSource = train, validationSource = validation;
-        TensorBatchSource? cachedTrain = null, cachedValidation = null;
+        // Frozen recipe without augmentation: the backbone's features are computed once, inside the first epoch.
+        using var cachedTrain = cacheFeatures ? new FeatureCache(model, Loaders.Evaluation(manifest.Samples(DataSplit.Train), pre, options), options.BatchSize, shuffle: true, Seeds.Derive(options.Seed, 0xfea7), options.DropLast) : null;
+        using var cachedValidation = cacheFeatures ? new FeatureCache(model, validation, options.BatchSize, shuffle: false, options.Seed) : null;
+        IBatchSource trainSource = cachedTrain ?? (IBatchSource)train, validationSource = cachedValidation ?? (IBatchSource)validation;
+        if (cacheFeatures) log.Line("Frozen recipe without augmentation: backbone features are computed once (in epoch 1) and reused.");
         try
         {
-            if (cacheFeatures)
-            {
-                model.FreezeBackbone();
-                log.Line("Frozen recipe without augmentation: computing backbone features once...");
-                cachedTrain = FeatureCache.Compute(model, train, options.BatchSize, shuffle: true, options.Seed, cancellationToken);
-                cachedValidation = FeatureCache.Compute(model, validation, options.BatchSize, shuffle: false, options.Seed, cancellationToken);
-                trainSource = cachedTrain;
-                validationSource = cachedValidation;
-            }
             for (int p = startPhase; p < plan.Phases.Count && !trainer.Context.StopTraining; p++)
             {
                 var phase = plan.Prepare(p, model, trained);
@@ -154,11 +148,6 @@ public static class TrainingRun
         {
             log.Line($"Interrupted. The last completed epoch is saved in {files.Last}; continue with: holdout train --resume {files.Folder}");
             throw;
-        }
-        finally
-        {
-            cachedTrain?.Dispose();
-            cachedValidation?.Dispose();
         }
         if (trainer.Context.StopReason is { } reason) log.Line($"Stopped: {reason}");
 
