@@ -163,7 +163,7 @@ public static class DataAudit
             .Select(c => string.Create(CultureInfo.InvariantCulture, $"{manifest.ClassNames[c]}: {train[c]} training images ({train[c] / (double)train.Sum():P0}), suggested class weight {weights[c]:0.###}"))
             .Prepend(string.Create(CultureInfo.InvariantCulture, $"largest/smallest class: {ratio:0.0}x; always predicting '{manifest.ClassNames[Array.IndexOf(train, train.Max())]}' scores {train.Max() / (double)train.Sum():P0} accuracy"))
             .ToList();
-        findings.Add(new Finding(FindingCodes.ClassImbalance, ratio >= 3 * options.ImbalanceRatio ? FindingSeverity.Warning : FindingSeverity.Info,
+        findings.Add(new Finding(FindingCodes.ClassImbalance, ratio >= 3 ? FindingSeverity.Warning : FindingSeverity.Info,
             string.Create(CultureInfo.InvariantCulture, $"The training classes are imbalanced ({ratio:0.0}x between the largest and the smallest): accuracy alone will flatter a model that favours the big classes."),
             evidence,
             "Train with class weights (holdout train --class-weights uses the weights above), collect more images of the small classes, and judge by per-class recall or balanced accuracy."));
