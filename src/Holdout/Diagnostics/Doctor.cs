@@ -73,7 +73,7 @@ public static class Doctor
         if (setup.History is { Count: > 0 } history)
         {
             var majority = setup.MajorityRate ?? MajorityRate(setup.Validation, cancellationToken);
-            all.AddRange(LearningCurves.Check(history, majority));
+            all.AddRange(LearningCurves.Check(history, majority, setup.Validation.SampleCount));
         }
         return new DoctorReport(all, timings);
     }

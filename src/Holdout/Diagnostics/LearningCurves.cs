@@ -15,7 +15,9 @@ public static class LearningCurves
     /// <summary>Checks <paramref name="history"/>.</summary>
     /// <param name="history">One record per epoch, in order (history.csv).</param>
     /// <param name="majorityRate">Accuracy of always predicting the most frequent validation class (1/C when balanced).</param>
-    public static IReadOnlyList<Finding> Check(IReadOnlyList<EpochRecord> history, double majorityRate)
+    /// <param name="validationCount">Validation images per epoch; sets how far from the majority rate validation
+    /// accuracy may be and still count as chance (two standard errors). Defaults to 0 (unknown: 5 points).</param>
+    public static IReadOnlyList<Finding> Check(IReadOnlyList<EpochRecord> history, double majorityRate, int validationCount = 0)
     {
         var findings = new List<Finding>();
         if (history.Count == 0)
@@ -33,7 +35,7 @@ public static class LearningCurves
         var bestTrain = history.Max(r => r.Accuracy);
         var hasValidation = history.Any(r => double.IsFinite(r.ValAccuracy));
         var tail = history.Skip(Math.Max(0, history.Count - 3)).ToList();
-        var margin = 0.05;
+        var margin = validationCount > 0 ? Math.Max(0.05, 2 * Math.Sqrt(majorityRate * (1 - majorityRate) / validationCount)) : 0.05;
         if (bestTrain < majorityRate + 0.1 && history.Count >= 2)
         {
             findings.Add(new Finding(FindingCodes.Underfitting, FindingSeverity.Warning,
@@ -44,10 +46,11 @@ public static class LearningCurves
                 "Train longer or with a higher learning rate, unfreeze more of the backbone, and check the input pipeline (holdout doctor --deep runs the one-batch overfit test)."));
             return findings;
         }
-        if (hasValidation && tail.All(r => r.ValAccuracy <= majorityRate + margin) && bestTrain >= majorityRate + 0.15)
+        if (hasValidation && tail.All(r => r.ValAccuracy <= majorityRate + margin) && bestTrain >= majorityRate + 0.15
+            && bestTrain >= tail.Max(r => r.ValAccuracy) + 0.2)
         {
             findings.Add(new Finding(FindingCodes.ChanceLevelValidation, FindingSeverity.Error,
-                string.Create(Inv, $"Validation accuracy stays at the majority-class rate ({tail.Average(r => r.ValAccuracy):P0} over the last {tail.Count} epochs; always guessing the largest class scores {majorityRate:P0}) while training accuracy reaches {bestTrain:P0}."),
+                string.Create(Inv, $"Validation accuracy stays at the majority-class rate ({tail.Average(r => r.ValAccuracy):P0} over the last {tail.Count} epochs; always guessing the largest class scores {majorityRate:P0}, within {margin:P0} counts as chance) while training accuracy reaches {bestTrain:P0}."),
                 history.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train acc {r.Accuracy:P0} loss {r.Loss:0.###}, val acc {r.ValAccuracy:P0} loss {r.ValLoss:0.###}")).ToList(),
                 "What the model learns does not reach validation: fix the findings listed with it (the order is the likely importance); if none is listed, run holdout doctor --deep."));
             return findings;

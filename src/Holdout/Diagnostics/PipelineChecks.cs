@@ -48,7 +48,11 @@ public static class PipelineChecks
         Timed(FindingCodes.PreprocessingMismatch, false, () => findings.AddRange(Preprocessing(setup, options, cancellationToken)));
         Timed(FindingCodes.LossActivationMismatch, false, () => findings.AddRange(LossActivation(setup, validationBatch, device)));
         Timed(FindingCodes.BatchNormModeGap, false, () => findings.AddRange(ModeGap(setup, validationBatch, device)));
-        Timed(FindingCodes.InitLoss, false, () => findings.AddRange(InitLoss(setup, trainBatch, device)));
+        if (setup.History is not { Count: > 0 })
+        {
+            // With a history the model has trained: its loss says nothing about initialisation.
+            Timed(FindingCodes.InitLoss, false, () => findings.AddRange(InitLoss(setup, trainBatch, device)));
+        }
         if (options.Deep)
         {
             Timed(FindingCodes.OneBatchOverfit, true, () => findings.AddRange(OneBatchOverfit(setup, trainBatch, device, options)));

@@ -11,7 +11,7 @@ namespace Holdout.Diagnostics;
 /// a Holdout run uses). The checks never change it for good: weights, BatchNorm statistics and train/eval modes are
 /// restored after every probe.
 /// </summary>
-/// <param name="Model">The model as it will be trained (at initialisation for init-loss); any module from images to outputs.</param>
+/// <param name="Model">The model as it will be trained; any module from images to outputs. init-loss runs only when no <see cref="History"/> is given (the model is then taken to be at initialisation).</param>
 /// <param name="Loss">The loss exactly as the training code calls it: (model outputs, int64 class labels) to a scalar.</param>
 /// <param name="Train">The training batch source.</param>
 /// <param name="Validation">The validation batch source.</param>
