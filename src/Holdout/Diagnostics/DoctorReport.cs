@@ -16,12 +16,12 @@ public sealed class DoctorReport
     private static readonly string[] Priority =
     [
         FindingCodes.ChanceLevelValidation,
-        FindingCodes.CrossSplitDuplicate,
-        FindingCodes.ConflictingLabels,
-        FindingCodes.EvalCoverage,
         FindingCodes.BatchNormModeGap,
         FindingCodes.PreprocessingMismatch,
+        FindingCodes.EvalCoverage,
         FindingCodes.LossActivationMismatch,
+        FindingCodes.CrossSplitDuplicate,
+        FindingCodes.ConflictingLabels,
         FindingCodes.OneBatchOverfit,
         FindingCodes.Divergence,
         FindingCodes.InitLoss,

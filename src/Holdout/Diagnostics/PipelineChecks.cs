@@ -48,9 +48,8 @@ public static class PipelineChecks
         Timed(FindingCodes.PreprocessingMismatch, false, () => findings.AddRange(Preprocessing(setup, options, cancellationToken)));
         Timed(FindingCodes.LossActivationMismatch, false, () => findings.AddRange(LossActivation(setup, validationBatch, device)));
         Timed(FindingCodes.BatchNormModeGap, false, () => findings.AddRange(ModeGap(setup, validationBatch, device)));
-        if (setup.History is not { Count: > 0 })
+        if (!setup.Trained)
         {
-            // With a history the model has trained: its loss says nothing about initialisation.
             Timed(FindingCodes.InitLoss, false, () => findings.AddRange(InitLoss(setup, trainBatch, device)));
         }
         if (options.Deep)
@@ -286,7 +285,7 @@ public static class PipelineChecks
                     var offset = (s.Mean(c) - expectedMean) / expectedStd;
                     if (ratio is < 0.25 or > 4 || Math.Abs(offset) > 3)
                     {
-                        problems.Add($"{name} input does not match the backbone's normalisation");
+                        problems.Add($"{name} input is on a different scale from the backbone's normalisation");
                         evidence.Add(string.Create(Inv,
                             $"{name} channel {c}: observed mean {s.Mean(c):0.###} std {s.Std(c):0.###} range [{s.Min[c]:0.###}, {s.Max[c]:0.###}]; the backbone expects natural images normalised to about mean {expectedMean:0.##} std {expectedStd:0.##} within [{low:0.##}, {high:0.##}] (std {ratio:0.###}x expected)"));
                     }
@@ -298,7 +297,7 @@ public static class PipelineChecks
                 {
                     evidence.Insert(0, string.Create(Inv,
                         $"every {name} image has a maximum of exactly 1.0 ({s.Images} of {s.Images}): the images look divided by their own maximum, while the backbone expects {expected.Scale} values ({expected.ColorOrder}, minus mean [{string.Join(", ", expected.Mean.Select(m => m.ToString("0.##", Inv)))}], divided by std [{string.Join(", ", expected.Std.Select(m => m.ToString("0.###", Inv)))}])"));
-                    problems.Add($"{name} images scaled by their own maximum");
+                    problems.Add($"{name} images are divided by their own maximum (values 0..1) instead of the backbone's {expected.Scale} {expected.ColorOrder} normalisation");
                 }
             }
         }
@@ -309,12 +308,31 @@ public static class PipelineChecks
         return
         [
             new Finding(FindingCodes.PreprocessingMismatch, FindingSeverity.Error,
-                $"The model's input is not what it expects: {string.Join("; ", problems.Distinct())}.",
+                $"The model's input is not what it expects: {string.Join("; ", Merge(problems))}.",
                 evidence.OrderByDescending(e => !e.StartsWith("channel", StringComparison.Ordinal)).ToList(),
                 expected is null
                     ? "Apply exactly the same resizing and normalisation to training and validation images; only random augmentation may differ."
                     : $"Feed the backbone what it was trained on: {expected.Scale} pixel values in {expected.ColorOrder} order, minus the spec's mean, divided by its std, the same for training and validation (Holdout's BatchLoader does this from the BackboneSpec); do not divide images by their own maximum."),
         ];
+    }
+
+    /// <summary>"train X" and "validation X" become "train and validation X".</summary>
+    private static IEnumerable<string> Merge(List<string> problems)
+    {
+        var distinct = problems.Distinct().ToList();
+        foreach (var problem in distinct)
+        {
+            if (problem.StartsWith("validation ", StringComparison.Ordinal) && distinct.Contains("train " + problem["validation ".Length..]))
+            {
+                continue;
+            }
+            if (problem.StartsWith("train ", StringComparison.Ordinal) && distinct.Contains("validation " + problem["train ".Length..]))
+            {
+                yield return "train and validation " + problem["train ".Length..];
+                continue;
+            }
+            yield return problem;
+        }
     }
 
     // ---- loss-activation-mismatch -----------------------------------------------------------------------------

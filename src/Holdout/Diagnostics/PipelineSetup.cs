@@ -11,7 +11,7 @@ namespace Holdout.Diagnostics;
 /// a Holdout run uses). The checks never change it for good: weights, BatchNorm statistics and train/eval modes are
 /// restored after every probe.
 /// </summary>
-/// <param name="Model">The model as it will be trained; any module from images to outputs. init-loss runs only when no <see cref="History"/> is given (the model is then taken to be at initialisation).</param>
+/// <param name="Model">The model as it will be trained; any module from images to outputs. init-loss assumes it is at initialisation unless <see cref="Trained"/> is set.</param>
 /// <param name="Loss">The loss exactly as the training code calls it: (model outputs, int64 class labels) to a scalar.</param>
 /// <param name="Train">The training batch source.</param>
 /// <param name="Validation">The validation batch source.</param>
@@ -28,6 +28,9 @@ public sealed record PipelineSetup(nn.Module<Tensor, Tensor> Model, Func<Tensor,
     /// Defaults to null: Adam with learning rate 3e-3.
     /// </summary>
     public Func<IReadOnlyList<Parameter>, OptimizerHelper>? Optimizer { get; init; }
+
+    /// <summary>True when <see cref="Model"/> has already been trained: its loss then says nothing about initialisation and init-loss is skipped. Defaults to false.</summary>
+    public bool Trained { get; init; }
 
     /// <summary>The per-epoch history of a training of this setup, for the learning-curve checks. Defaults to null (no curve checks).</summary>
     public IReadOnlyList<EpochRecord>? History { get; init; }

@@ -80,6 +80,7 @@ public sealed class ClassicFailureReplayTests
             ExpectedInput = classifier.Spec.Preprocessing,
             History = history,
             MajorityRate = 0.5,
+            Trained = true,
         };
         var report = Holdout.Diagnostics.Doctor.Examine(setup);
         var text = report.FormatText();
