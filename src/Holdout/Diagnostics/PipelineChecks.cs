@@ -620,7 +620,8 @@ public static class PipelineChecks
             return [new Finding(FindingCodes.OneBatchOverfit, FindingSeverity.Error, "A training step on one batch fails.",
                 [e.Message.Split('\n')[0]], "Check that the loss is computed from the model's outputs without detaching them, and that its shapes match.")];
         }
-        if (fit.Last < target)
+        // Fitted: the loss is near zero, or every image is classified right and the loss is still falling fast.
+        if (fit.Last < target || (fit.Accuracy >= 1 && fit.Last < 0.5 * fit.First))
         {
             return [];
         }

@@ -62,15 +62,15 @@ public sealed class ClassicFailureReplayTests
         var model = nn.Sequential(("classifier", classifier), ("softmax", nn.Softmax(1)));
         Tensor Loss(Tensor outputs, Tensor labels) => nn.functional.binary_cross_entropy(outputs, nn.functional.one_hot(labels, 2).to_type(ScalarType.Float32));
         // ... images divided by their own maximum, and a validation generator with its own counter
-        var train = new MaxScaledSource(BatchLoader.ForTraining(Beans("train", 12), RawPixels, new BatchLoaderOptions(BatchSize: 8, Workers: 2, Seed: 1)));
+        var train = new MaxScaledSource(BatchLoader.ForTraining(Beans("train", 8), RawPixels, new BatchLoaderOptions(BatchSize: 8, Workers: 2, Seed: 1)));
         Tensor valImages, valLabels;
         using (var scope = NewDisposeScope())
         {
-            var batches = new MaxScaledSource(BatchLoader.ForEvaluation(Beans("test", 10), RawPixels, new BatchLoaderOptions(BatchSize: 20, Workers: 2))).Batches(0).ToList();
+            var batches = new MaxScaledSource(BatchLoader.ForEvaluation(Beans("test", 8), RawPixels, new BatchLoaderOptions(BatchSize: 16, Workers: 2))).Batches(0).ToList();
             valImages = cat(batches.Select(b => b.Images).ToList(), 0).DetachFromDisposeScope();
             valLabels = cat(batches.Select(b => b.Labels).ToList(), 0).DetachFromDisposeScope();
         }
-        var validation = new CountingValidationSource(valImages, valLabels, 8);
+        var validation = new CountingValidationSource(valImages, valLabels, 6);
         // The user's own training loop, as they wrote it
         var history = UserTrainingLoop(model, Loss, train, validation, epochs: 4);
 
@@ -109,8 +109,8 @@ public sealed class ClassicFailureReplayTests
         var classifier = _pretrained.Reset();
         classifier.FreezeBackbone();
         var pre = classifier.Spec.Preprocessing;
-        var train = BatchLoader.ForTraining(Beans("train", 12), pre, new BatchLoaderOptions(BatchSize: 8, Workers: 2, Augmentation: AugmentationOptions.Light, Seed: 1));
-        var validation = BatchLoader.ForEvaluation(Beans("test", 10), pre, new BatchLoaderOptions(BatchSize: 8, Workers: 2));
+        var train = BatchLoader.ForTraining(Beans("train", 8), pre, new BatchLoaderOptions(BatchSize: 8, Workers: 2, Augmentation: AugmentationOptions.Light, Seed: 1));
+        var validation = BatchLoader.ForEvaluation(Beans("test", 8), pre, new BatchLoaderOptions(BatchSize: 8, Workers: 2));
         var setup = new PipelineSetup(classifier, (o, l) => nn.functional.cross_entropy(o, l), train, validation);
 
         // When

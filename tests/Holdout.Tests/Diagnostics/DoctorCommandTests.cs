@@ -67,13 +67,13 @@ public sealed class DoctorCommandTests
         // Given: a tiny run of holdout train
         NativeRuntime.EnsureInitialized();
         using var temp = new TempFolder();
-        var data = TinyImageFolder.Create(temp, perClass: 12, size: 32);
+        var data = TinyImageFolder.Create(temp, perClass: 10, size: 32);
         var run = Path.Combine(temp.Path, "run");
-        TrainingRun.Start(new TrainRunOptions(Data: data, Model: Architecture.SimpleCnn, Epochs: 2, BatchSize: 8, ImageSize: 32, Seed: 7, Workers: 2, Out: run, Patience: 0));
+        TrainingRun.Start(new TrainRunOptions(Data: data, Model: Architecture.SimpleCnn, Epochs: 1, BatchSize: 8, ImageSize: 32, Seed: 7, Workers: 2, Out: run, Patience: 0));
 
         // When
         var report = Holdout.Diagnostics.Doctor.Examine(new DoctorOptions(data, run, Deep: true,
-            Pipeline: new PipelineCheckOptions(OverfitSteps: 100, ShuffleSamples: 16, ShuffleSteps: 20)));
+            Pipeline: new PipelineCheckOptions(StatisticsBatches: 2, OverfitSteps: 100, ShuffleSamples: 16, ShuffleSteps: 10)));
 
         // Then: the data, pipeline and deep checks all ran on the run's own split and setup, and Holdout's own
         // pipeline has no pipeline error

@@ -78,7 +78,7 @@ public sealed class PipelineChecksTests : IDisposable
 
     private DoctorReport Examine(PipelineSetup setup, bool deep = false)
     {
-        var report = Holdout.Diagnostics.Doctor.Examine(setup, new PipelineCheckOptions(Deep: deep));
+        var report = Holdout.Diagnostics.Doctor.Examine(setup, new PipelineCheckOptions(Deep: deep, OverfitSteps: 60, ShuffleSteps: 30));
         _output.WriteLine(report.FormatText());
         return report;
     }
