@@ -59,7 +59,9 @@ public static class DataAudit
 
     private static void Unreadable(IReadOnlyList<SplitEntry> entries, string?[] failures, IReadOnlyList<SkippedFile> skipped, List<Finding> findings)
     {
-        var evidence = skipped.Where(s => File.Exists(s.Path)).Select(s => $"{s.Path}: {s.Reason}").ToList();
+        // Files outside class folders (a README beside the classes) are not images that failed; only decode failures count.
+        var evidence = skipped.Where(s => File.Exists(s.Path) && !s.Reason.StartsWith("not inside a class folder", StringComparison.Ordinal))
+            .Select(s => $"{s.Path}: {s.Reason}").ToList();
         evidence.AddRange(Enumerable.Range(0, entries.Count).Where(i => failures[i] is not null).Select(i => $"{entries[i].Path}: {failures[i]}"));
         if (evidence.Count == 0)
         {

@@ -6,7 +6,7 @@ namespace Holdout.Diagnostics;
 /// <param name="ProbeSamples">Samples in the batch used for the mode, loss and overfit probes. Defaults to 16.</param>
 /// <param name="OverfitSteps">Most optimiser steps one-batch-overfit takes. Defaults to 150.</param>
 /// <param name="ShuffleSamples">Training samples label-shuffle-baseline fits. Defaults to 32.</param>
-/// <param name="ShuffleSteps">Optimiser steps label-shuffle-baseline takes with real and with shuffled labels. Defaults to 60.</param>
+/// <param name="ShuffleSteps">Optimiser steps label-shuffle-baseline takes with real and with shuffled labels. Defaults to 30.</param>
 /// <param name="Seed">Seed of the label shuffle and of the probes' randomness. Defaults to 42.</param>
 public sealed record PipelineCheckOptions(
     bool Deep = false,
@@ -14,5 +14,5 @@ public sealed record PipelineCheckOptions(
     int ProbeSamples = 16,
     int OverfitSteps = 150,
     int ShuffleSamples = 32,
-    int ShuffleSteps = 60,
+    int ShuffleSteps = 30,
     long Seed = 42);

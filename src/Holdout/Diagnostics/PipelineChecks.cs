@@ -553,16 +553,18 @@ public static class PipelineChecks
 
     // ---- one-batch-overfit and label-shuffle-baseline ---------------------------------------------------------
 
+    private sealed record FitResult(double First, double Last, int Steps, double Accuracy, double GradientNorm, double MeanLoss);
+
     private static OptimizerHelper CreateOptimizer(PipelineSetup setup, IReadOnlyList<Parameter> parameters) =>
         setup.Optimizer?.Invoke(parameters) ?? torch.optim.Adam(parameters, 3e-3);
 
-    private static (double First, double Last, int Steps, double Accuracy, double GradientNorm) Fit(PipelineSetup setup, Tensor images, Tensor labels,
+    private static FitResult Fit(PipelineSetup setup, Tensor images, Tensor labels,
         int maxSteps, double stopBelow)
     {
         var trainable = setup.Model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = CreateOptimizer(setup, trainable);
         setup.Model.train();
-        double first = double.NaN, last = double.NaN, gradientNorm = 0, accuracy = 0;
+        double first = double.NaN, last = double.NaN, gradientNorm = 0, accuracy = 0, lossSum = 0;
         var steps = 0;
         for (; steps < maxSteps; steps++)
         {
@@ -577,6 +579,7 @@ public static class PipelineChecks
             }
             optimizer.step();
             last = loss.item<float>();
+            lossSum += last;
             if (steps == 0)
             {
                 first = last;
@@ -588,7 +591,7 @@ public static class PipelineChecks
                 break;
             }
         }
-        return (first, last, steps, accuracy, gradientNorm);
+        return new FitResult(first, last, steps, accuracy, gradientNorm, lossSum / Math.Max(1, steps));
     }
 
     private static List<Finding> OneBatchOverfit(PipelineSetup setup, ProbeBatch batch, Device device, PipelineCheckOptions options)
@@ -610,7 +613,7 @@ public static class PipelineChecks
             columns = Math.Max(2, (int)setup.Model.forward(images).shape[1]);
         }
         var target = 0.1 * Math.Log(columns);
-        (double First, double Last, int Steps, double Accuracy, double GradientNorm) fit;
+        FitResult fit;
         try
         {
             fit = Fit(setup, images, labels, options.OverfitSteps, target);
@@ -650,7 +653,7 @@ public static class PipelineChecks
         new Random((int)(options.Seed & 0x7fffffff)).Shuffle(order);
         using var orderTensor = tensor(order.Select(i => (long)i).ToArray()).to(device);
         using var shuffled = labels.index_select(0, orderTensor);
-        (double First, double Last, int Steps, double Accuracy, double GradientNorm) real, fake;
+        FitResult real, fake;
         using (new ModelSnapshot(setup.Model, parameters: true))
         {
             real = Fit(setup, images, labels, options.ShuffleSteps, double.NegativeInfinity);
@@ -659,19 +662,21 @@ public static class PipelineChecks
         {
             fake = Fit(setup, images, shuffled, options.ShuffleSteps, double.NegativeInfinity);
         }
-        var realDrop = real.First - real.Last;
-        var fakeDrop = fake.First - fake.Last;
-        if (realDrop <= 0 || fakeDrop < 0.8 * realDrop)
+        // "As easily": the loss averaged over the steps (the area under the curve), relative to where it started,
+        // so two fits that both end near zero still differ in how fast they got there.
+        var realDrop = (real.First - real.MeanLoss) / real.First;
+        var fakeDrop = (fake.First - fake.MeanLoss) / fake.First;
+        if (!double.IsFinite(realDrop) || realDrop <= 0 || fakeDrop < 0.8 * realDrop)
         {
             return [];
         }
         return
         [
             new Finding(FindingCodes.LabelShuffleBaseline, FindingSeverity.Warning,
-                string.Create(Inv, $"The model learns shuffled labels almost as easily as the real ones ({fakeDrop / realDrop:P0} of the loss drop): it can memorise training images instead of learning what the classes have in common."),
+                string.Create(Inv, $"The model learns shuffled labels almost as easily as the real ones ({fakeDrop / realDrop:P0} of the real labels' average loss drop): it can memorise training images instead of learning what the classes have in common."),
                 [
-                    string.Create(Inv, $"real labels: loss {real.First:0.###} -> {real.Last:0.###}, accuracy {real.Accuracy:P0} after {real.Steps} steps on {batch.Count} training images"),
-                    string.Create(Inv, $"shuffled labels: loss {fake.First:0.###} -> {fake.Last:0.###}, accuracy {fake.Accuracy:P0} after {fake.Steps} steps on the same images"),
+                    string.Create(Inv, $"real labels: loss {real.First:0.###} -> {real.Last:0.###} (mean {real.MeanLoss:0.###}), accuracy {real.Accuracy:P0} after {real.Steps} steps on {batch.Count} training images"),
+                    string.Create(Inv, $"shuffled labels: loss {fake.First:0.###} -> {fake.Last:0.###} (mean {fake.MeanLoss:0.###}), accuracy {fake.Accuracy:P0} after {fake.Steps} steps on the same images"),
                 ],
                 "Expect training accuracy to say little about validation: use a smaller model or freeze more of the backbone, add augmentation and weight decay, and get more images per class."),
         ];
