@@ -285,7 +285,7 @@ public static class PipelineChecks
                     var offset = (s.Mean(c) - expectedMean) / expectedStd;
                     if (ratio is < 0.25 or > 4 || Math.Abs(offset) > 3)
                     {
-                        problems.Add($"{name} input is on a different scale from the backbone's normalisation");
+                        problems.Add($"{name} values are on a different scale from the backbone's normalisation");
                         evidence.Add(string.Create(Inv,
                             $"{name} channel {c}: observed mean {s.Mean(c):0.###} std {s.Std(c):0.###} range [{s.Min[c]:0.###}, {s.Max[c]:0.###}]; the backbone expects natural images normalised to about mean {expectedMean:0.##} std {expectedStd:0.##} within [{low:0.##}, {high:0.##}] (std {ratio:0.###}x expected)"));
                     }
@@ -297,7 +297,7 @@ public static class PipelineChecks
                 {
                     evidence.Insert(0, string.Create(Inv,
                         $"every {name} image has a maximum of exactly 1.0 ({s.Images} of {s.Images}): the images look divided by their own maximum, while the backbone expects {expected.Scale} values ({expected.ColorOrder}, minus mean [{string.Join(", ", expected.Mean.Select(m => m.ToString("0.##", Inv)))}], divided by std [{string.Join(", ", expected.Std.Select(m => m.ToString("0.###", Inv)))}])"));
-                    problems.Add($"{name} images are divided by their own maximum (values 0..1) instead of the backbone's {expected.Scale} {expected.ColorOrder} normalisation");
+                    problems.Add($"{name} images are divided by their own maximum (values 0..1) instead of getting the backbone's normalisation ({expected.Scale} {expected.ColorOrder} minus mean)");
                 }
             }
         }
@@ -429,7 +429,7 @@ public static class PipelineChecks
                 : "for two classes the loss equals cross-entropy, but 'accuracy' computed the binary way (per output) reads high, and the setup breaks as soon as a class is added";
             return [new Finding(FindingCodes.LossActivationMismatch, severity,
                 $"Softmax outputs are trained with binary cross-entropy: the classes exclude each other but the loss scores each of the {columns} outputs as an independent yes/no; {consequence}.",
-                lossEvidence, "Use categorical cross-entropy on the logits (cross_entropy(logits, labels)) with no softmax in the model; for two classes, or one sigmoid output with binary_cross_entropy_with_logits.")];
+                lossEvidence, "Remove the softmax from the model and train its logits with categorical cross-entropy (cross_entropy(logits, labels)); for two classes a single output with binary_cross_entropy_with_logits also works.")];
         }
         if (kind == OutputKind.Logits && needsProbabilities && !takesLogits)
         {
