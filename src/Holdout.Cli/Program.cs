@@ -32,6 +32,10 @@ app.Configure(config =>
         .WithDescription("Split a dataset into train/val/test (stratified, seeded, duplicates kept together) and write split.csv.");
     config.AddCommand<PreviewCommand>("preview")
         .WithDescription("Write a grid PNG of the exact images one training batch feeds the model, with labels.");
+    config.AddCommand<DoctorCommand>("doctor")
+        .WithDescription("Name why a model is good on training data and bad on validation data: data, pipeline, model and learning-curve checks with evidence and fixes.")
+        .WithExample("doctor", "photos/")
+        .WithExample("doctor", "photos/", "--run", "runs/20261129-101500-resnet18", "--deep");
     config.AddCommand<EnvCommand>("env")
         .WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
 });

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Holdout.Data;
+using Holdout.Models;
+using Holdout.Native;
+using Holdout.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Holdout.Diagnostics;
+
+/// <summary>
+/// <c>holdout doctor</c>: names why a model is good on training data and bad on validation data, with evidence.
+/// <see cref="Examine(DoctorOptions, CancellationToken)"/> checks a dataset (and a Holdout run);
+/// <see cref="Examine(PipelineSetup, PipelineCheckOptions?, CancellationToken)"/> checks a setup the user built
+/// (their own model, loss and batch sources). Both return a ranked <see cref="DoctorReport"/>.
+/// </summary>
+public static class Doctor
+{
+    /// <summary>
+    /// Audits <see cref="DoctorOptions.Data"/> on the split that matters: the run's split.csv with a run, else the
+    /// folder's own split, else the split holdout train would make. With a run, also probes the run's setup (its
+    /// model rebuilt at initialisation, its loaders and loss) and reads its learning curves.
+    /// </summary>
+    /// <param name="options">What to examine.</param>
+    /// <param name="cancellationToken">Stops the checks.</param>
+    public static DoctorReport Examine(DoctorOptions options, CancellationToken cancellationToken = default)
+    {
+        var findings = new List<Finding>();
+        var timings = new List<CheckTiming>();
+        var clock = Stopwatch.StartNew();
+        var dataset = DatasetDiscovery.Discover(options.Data, new DiscoveryOptions(), cancellationToken);
+        RunFiles? run = null;
+        SplitManifest manifest;
+        if (options.Run is not null)
+        {
+            run = new RunFiles(options.Run);
+            if (!File.Exists(run.Config) || !File.Exists(run.Split))
+            {
+                throw new HoldoutException($"'{options.Run}' is not a run folder: it needs config.json and split.csv. Pass the folder holdout train created (e.g. runs/20261129-101500-resnet18).");
+            }
+            manifest = SplitManifest.Read(run.Split);
+        }
+        else
+        {
+            manifest = Splitter.Split(dataset, new SplitOptions(SplitRatios.Parse(options.Split), options.Seed), cancellationToken).Manifest;
+        }
+        findings.AddRange(DataAudit.Run(manifest, dataset.Skipped, options.Audit, cancellationToken));
+        timings.Add(new CheckTiming("data", clock.Elapsed.TotalSeconds, false));
+
+        if (run is not null)
+        {
+            var pipeline = (options.Pipeline ?? new PipelineCheckOptions()) with { Deep = options.Deep };
+            var report = ExamineRun(run, manifest, pipeline, cancellationToken);
+            findings.AddRange(report.Findings);
+            timings.AddRange(report.Timings);
+        }
+        return new DoctorReport(findings, timings);
+    }
+
+    /// <summary>
+    /// Checks a training setup the user built: the pipeline and model checks on it, and the learning-curve checks
+    /// when <see cref="PipelineSetup.History"/> is given.
+    /// </summary>
+    /// <param name="setup">The user's model, loss and batch sources.</param>
+    /// <param name="options">Which checks and how hard; defaults to <see cref="PipelineCheckOptions"/>'s defaults (no training).</param>
+    /// <param name="cancellationToken">Stops the checks.</param>
+    public static DoctorReport Examine(PipelineSetup setup, PipelineCheckOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (findings, timings) = PipelineChecks.Run(setup, options, cancellationToken);
+        var all = findings.ToList();
+        if (setup.History is { Count: > 0 } history)
+        {
+            var majority = setup.MajorityRate ?? MajorityRate(setup.Validation, cancellationToken);
+            all.AddRange(LearningCurves.Check(history, majority, setup.Validation.SampleCount));
+        }
+        return new DoctorReport(all, timings);
+    }
+
+    /// <summary>The accuracy of always predicting the most frequent class of <paramref name="source"/>'s labels (one pass).</summary>
+    /// <param name="source">A batch source.</param>
+    /// <param name="cancellationToken">Stops the pass.</param>
+    public static double MajorityRate(IBatchSource source, CancellationToken cancellationToken = default)
+    {
+        NativeRuntime.EnsureInitialized();
+        var counts = new Dictionary<long, int>();
+        var total = 0;
+        foreach (var batch in source.Batches(0, cancellationToken))
+        {
+            using var owned = batch;
+            foreach (var label in batch.Labels.data<long>().ToArray())
+            {
+                counts[label] = counts.GetValueOrDefault(label) + 1;
+                total++;
+            }
+        }
+        return total == 0 ? double.NaN : counts.Values.Max() / (double)total;
+    }
+
+    private static DoctorReport ExamineRun(RunFiles run, SplitManifest manifest, PipelineCheckOptions options, CancellationToken cancellationToken)
+    {
+        NativeRuntime.EnsureInitialized();
+        var config = JsonNode.Parse(File.ReadAllText(run.Config))!.AsObject();
+        var trainOptions = config["options"].Deserialize<TrainRunOptions>(TrainingRun.Json)
+            ?? throw new HoldoutException($"'{run.Config}' has no options section; it was not written by holdout train.");
+        var classes = manifest.ClassNames;
+        torch.manual_seed(Seeds.Derive(trainOptions.Seed, 0x1417));
+        using var model = ModelFactory.Create(new ModelOptions(trainOptions.Model, classes, trainOptions.EffectiveImageSize, trainOptions.EffectiveWeights, Seed: trainOptions.Seed));
+        model.FrozenBatchNorm = trainOptions.TrainBatchNorm ? BatchNormPolicy.TrainBatchNorm : BatchNormPolicy.FrozenStaysInEval;
+        if (trainOptions.EffectiveRecipe != Recipe.Scratch)
+        {
+            model.FreezeBackbone();
+        }
+        var pre = model.Spec.Preprocessing;
+        var train = Loaders.Training(manifest.Samples(DataSplit.Train), pre, trainOptions);
+        var validation = Loaders.Evaluation(manifest.Samples(DataSplit.Validation), pre, trainOptions);
+        var smoothing = trainOptions.LabelSmoothing;
+        var counts = manifest.Counts();
+        var validationCounts = Enumerable.Range(0, classes.Count).Select(c => counts[c, (int)DataSplit.Validation]).ToArray();
+        var setup = new PipelineSetup(model, (outputs, labels) => nn.functional.cross_entropy(outputs, labels, label_smoothing: smoothing), train, validation)
+        {
+            History = File.Exists(run.History) ? HistoryCsv.Read(run.History) : null,
+            MajorityRate = validationCounts.Sum() == 0 ? null : validationCounts.Max() / (double)validationCounts.Sum(),
+        };
+        return Examine(setup, options, cancellationToken);
+    }
+}
