@@ -13,7 +13,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<DATA>")]
-        [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[,split]).")]
+        [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[[,split]]).")]
         public string Data { get; init; } = "";
 
         [CommandOption("--run <RUN>")]
@@ -21,7 +21,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         public string? Run { get; init; }
 
         [CommandOption("--json")]
-        [Description("Print one JSON document { \"findings\": [...] } instead of the readable summary.")]
+        [Description("Print one JSON document { \"findings\": [[...]] } instead of the readable summary.")]
         public bool Json { get; init; }
 
         [CommandOption("--deep")]
