@@ -11,11 +11,11 @@ internal static class CliOptions
     {
         foreach (var candidate in Enum.GetValues<T>())
         {
-            var name = JsonNamingPolicy.KebabCaseLower.ConvertName(candidate.ToString());
+            var name = OptionNames.Of(candidate);
             if (string.Equals(name, value, StringComparison.OrdinalIgnoreCase) || string.Equals(candidate.ToString(), value, StringComparison.OrdinalIgnoreCase))
                 return candidate;
         }
-        var accepted = string.Join(", ", Enum.GetValues<T>().Select(v => JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString())));
+        var accepted = string.Join(", ", Enum.GetValues<T>().Select(v => OptionNames.Of(v)));
         throw new HoldoutException($"{option} '{value}' is not one of: {accepted}.");
     }
 

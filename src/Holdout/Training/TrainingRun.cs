@@ -25,7 +25,7 @@ public static class TrainingRun
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        Converters = { new JsonStringEnumConverter(OptionNames.Policy) },
     };
 
     /// <summary>Runs a new training job.</summary>
@@ -184,7 +184,7 @@ public static class TrainingRun
         return result;
     }
 
-    internal static string Kebab<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+    internal static string Kebab<T>(T value) where T : struct, Enum => OptionNames.Of(value);
 
     private static void Validate(TrainRunOptions o)
     {

@@ -35,6 +35,8 @@ public sealed class TrainingRunTests
         Assert.True(result.Metrics[Holdout.Data.DataSplit.Test].Accuracy > 0.5, $"test accuracy {result.Metrics[Holdout.Data.DataSplit.Test].Accuracy}");
         var config = JsonNode.Parse(File.ReadAllText(result.Files.Config))!.AsObject();
         Assert.Equal(7, config["seed"]!.GetValue<long>());
+        Assert.Equal("simple-cnn", config["options"]!["model"]!.GetValue<string>());
+        Assert.Equal("resnet18", OptionNames.Of(Architecture.ResNet18));
         Assert.Equal("2.10.0", string.Join('.', config["versions"]!["libtorch"]!.GetValue<string>().Split('.').Take(3)));
     }
 
