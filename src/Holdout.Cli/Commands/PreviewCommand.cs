@@ -43,9 +43,18 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
         public int Epoch { get; init; }
 
         [CommandOption("--size <PIXELS>")]
-        [Description("Model input size; the bundled ResNet-18's preprocessing (BGR, 0..255, minus its means) is used.")]
+        [Description("Model input size.")]
         [DefaultValue(224)]
         public int Size { get; init; } = 224;
+
+        [CommandOption("--model <NAME>")]
+        [Description("The model whose preprocessing is shown: simple-cnn, resnet18, resnet34 or resnet50 (as for 'holdout train').")]
+        [DefaultValue("resnet18")]
+        public string Model { get; init; } = "resnet18";
+
+        [CommandOption("--weights <WEIGHTS>")]
+        [Description("bundled, none or FILE.safetensors, as for 'holdout train' (the weights decide the preprocessing).")]
+        public string? Weights { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -64,7 +73,11 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
             {
                 throw new HoldoutException($"Dataset '{settings.Data}' has no training images to preview.");
             }
-            var preprocessing = Preprocessing.CntkResNet(settings.Size);
+            // The preprocessing travels with the model: build it as 'holdout train' would and take its specification.
+            var options = new Holdout.Training.TrainRunOptions(Model: CliOptions.Architecture(settings.Model), Weights: settings.Weights, ImageSize: settings.Size);
+            Preprocessing preprocessing;
+            using (var model = Holdout.Models.ModelFactory.Create(new Holdout.Models.ModelOptions(options.Model, dataset.ClassNames, settings.Size, options.EffectiveWeights)))
+                preprocessing = model.Spec.Preprocessing;
             var loader = BatchLoader.ForTraining(samples, preprocessing,
                 new BatchLoaderOptions(BatchSize: Math.Min(settings.Count, samples.Count), Augmentation: augmentation, Seed: settings.Seed));
 
