@@ -31,12 +31,12 @@ public sealed class PretrainedResNet18Tests(ITestOutputHelper output)
         Assert.Equal(64, import.Sha256.Length);
     }
 
-    [SharedDataFact]
+    [SharedDataFact("beans")]
     public void Should_give_the_features_onnx_runtime_gives_on_real_images()
     {
         // Given five real bean images prepared once as the bundled model expects (224x224, BGR, 0..255, minus means)
         NativeRuntime.EnsureInitialized();
-        var shared = TestPaths.Shared();
+        var shared = SharedData.Folder;
         var images = Directory.GetFiles(Path.Combine(shared!, "datasets", "beans", "test"), "*.jpg", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal).Where((_, i) => i % 20 == 0).Take(5).ToList();
         Assert.Equal(5, images.Count);
