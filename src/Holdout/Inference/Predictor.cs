@@ -142,16 +142,16 @@ public sealed class Predictor : IDisposable
             using var noGrad = torch.no_grad();
             var device = Evaluator.ModelDevice(_model);
             var input = torch.tensor(flat, [count, 3, size, size]).to(device);
-            var sum = Probabilities(_model.forward(input));
+            var sum = Evaluator.Probabilities(_model.forward(input));
             int views = 1;
             if (Options.FlipHorizontal)
             {
-                sum = sum + Probabilities(_model.forward(input.flip(3)));
+                sum = sum + Evaluator.Probabilities(_model.forward(input.flip(3)));
                 views++;
             }
             if (Options.FlipVertical)
             {
-                sum = sum + Probabilities(_model.forward(input.flip(2)));
+                sum = sum + Evaluator.Probabilities(_model.forward(input.flip(2)));
                 views++;
             }
             var mean = views == 1 ? sum : sum / views;
@@ -160,17 +160,6 @@ public sealed class Predictor : IDisposable
         var rows = new float[count][];
         for (int i = 0; i < count; i++) rows[i] = output.AsSpan(i * classes, classes).ToArray();
         return rows;
-    }
-
-    /// <summary>Class probabilities from logits, computed exactly as <see cref="Evaluator"/> does (so they agree bit for bit).</summary>
-    private static Tensor Probabilities(Tensor logits)
-    {
-        if (logits.shape[1] == 1)
-        {
-            var p1 = torch.sigmoid(logits);
-            return torch.cat([1 - p1, p1], 1);
-        }
-        return nn.functional.log_softmax(logits, 1).exp();
     }
 
     /// <inheritdoc/>

@@ -41,11 +41,8 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
     {
-        double value = logs[Monitor];
-        if (IsImprovement(value))
+        if (RecordIfImproved(logs))
         {
-            Best = value;
-            BestEpoch = logs.Epoch;
             Wait = 0;
             if (RestoreBestWeights) ReplaceBestWeights(context.SnapshotWeights());
             return;

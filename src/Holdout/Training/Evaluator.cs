@@ -67,15 +67,24 @@ public static class Evaluator
     /// </summary>
     internal static (Tensor Probabilities, Tensor Nll) ProbabilitiesAndLoss(Tensor logits, Tensor labels)
     {
+        var nll = logits.shape[1] == 1
+            ? nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), labels.to_type(ScalarType.Float32), reduction: nn.Reduction.None)
+            : -nn.functional.log_softmax(logits, 1).gather(1, labels.unsqueeze(1)).squeeze(1);
+        return (Probabilities(logits), nll);
+    }
+
+    /// <summary>
+    /// Class probabilities from logits: softmax over C logits, or for a single logit [1 - sigmoid, sigmoid]. The one
+    /// definition evaluation and prediction share, so they agree bit for bit.
+    /// </summary>
+    internal static Tensor Probabilities(Tensor logits)
+    {
         if (logits.shape[1] == 1)
         {
             var p1 = torch.sigmoid(logits);
-            var probs = torch.cat([1 - p1, p1], 1);
-            var nll = nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), labels.to_type(ScalarType.Float32), reduction: nn.Reduction.None);
-            return (probs, nll);
+            return torch.cat([1 - p1, p1], 1);
         }
-        var logProbs = nn.functional.log_softmax(logits, 1);
-        return (logProbs.exp(), -logProbs.gather(1, labels.unsqueeze(1)).squeeze(1));
+        return nn.functional.log_softmax(logits, 1).exp();
     }
 
     /// <summary>The device of a model's first parameter (CPU for a model without parameters).</summary>

@@ -47,6 +47,19 @@ public abstract class MetricMonitor : Callback
     protected bool IsImprovement(double value) =>
         !double.IsNaN(value) && (Mode == MonitorMode.Min ? value < Best - MinDelta : value > Best + MinDelta);
 
+    /// <summary>
+    /// Reads the monitored metric from <paramref name="logs"/>; when it improves on <see cref="Best"/>, records it as
+    /// the new best (with its epoch) and returns true.
+    /// </summary>
+    protected bool RecordIfImproved(EpochLogs logs)
+    {
+        double value = logs[Monitor];
+        if (!IsImprovement(value)) return false;
+        Best = value;
+        BestEpoch = logs.Epoch;
+        return true;
+    }
+
     /// <summary>Formats a metric value the way logs show it.</summary>
     protected static string Format(double value) =>
         double.IsInfinity(value) ? (value > 0 ? "inf" : "-inf") : value.ToString("0.0000", CultureInfo.InvariantCulture);

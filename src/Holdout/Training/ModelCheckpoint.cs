@@ -37,12 +37,10 @@ public sealed class ModelCheckpoint : MetricMonitor
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
     {
-        double value = logs[Monitor];
-        if (IsImprovement(value))
+        double previous = Best;
+        if (RecordIfImproved(logs))
         {
-            _log?.Invoke($"{Monitor} improved from {Format(Best)} to {Format(value)}, saving model to {BestPath}");
-            Best = value;
-            BestEpoch = logs.Epoch;
+            _log?.Invoke($"{Monitor} improved from {Format(previous)} to {Format(Best)}, saving model to {BestPath}");
             _save("best", logs);
         }
         else

@@ -45,11 +45,8 @@ public sealed class ReduceLROnPlateau : MetricMonitor
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
     {
-        double value = logs[Monitor];
-        if (IsImprovement(value))
+        if (RecordIfImproved(logs))
         {
-            Best = value;
-            BestEpoch = logs.Epoch;
             Wait = 0;
             return;
         }
