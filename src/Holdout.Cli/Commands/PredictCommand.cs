@@ -12,7 +12,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout predict RUN|BUNDLE INPUT...</c>: classify new images with a trained model.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ValidatedSettings
     {
         [CommandArgument(0, "<RUN|BUNDLE>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is used) or a .holdout bundle.")]
@@ -48,20 +48,24 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [DefaultValue(0)]
         public int Workers { get; init; }
 
-        public override ValidationResult Validate()
+        public PredictorOptions ToOptions()
         {
-            if (Inputs.Length == 0) return ValidationResult.Error("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
-            if (Top < 1) return ValidationResult.Error($"--top must be at least 1, got {Top}.");
-            if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
-            if (Workers < 0) return ValidationResult.Error($"--workers must be 0 (one per core) or more, got {Workers}.");
-            if (TtaVertical && !Tta) return ValidationResult.Error("--tta-vertical adds to --tta; pass both (--tta --tta-vertical).");
-            return ValidationResult.Success();
+            var options = new PredictorOptions(BatchSize, Workers, Tta, TtaVertical);
+            options.Validate();
+            return options;
+        }
+
+        protected override void Check()
+        {
+            if (Inputs.Length == 0) throw new HoldoutException("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
+            if (Top < 1) throw new HoldoutException($"--top must be at least 1, got {Top}.");
+            ToOptions();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var predictor = Predictor.Load(settings.Model, new PredictorOptions(settings.BatchSize, settings.Workers, settings.Tta, settings.TtaVertical));
+        using var predictor = Predictor.Load(settings.Model, settings.ToOptions());
         var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
         int failed = 0, predicted = 0;
         if (settings.Json)

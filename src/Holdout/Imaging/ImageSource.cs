@@ -9,7 +9,7 @@ namespace Holdout.Imaging;
 /// are always 8-bit RGB (grayscale, palette, CMYK, 16-bit and alpha images are converted; alpha is dropped as in
 /// PIL's <c>convert("RGB")</c>), with the EXIF orientation applied.
 /// </summary>
-public sealed class ImageSource : IDisposable
+internal sealed class ImageSource : IDisposable
 {
     private readonly SKData _data;
     private readonly SKCodec _codec;
