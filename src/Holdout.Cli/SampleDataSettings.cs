@@ -22,5 +22,10 @@ internal abstract class SampleDataSettings : RunSettings
     [DefaultValue(0)]
     public int Workers { get; init; }
 
+    [CommandOption("--precision <P>")]
+    [Description("The backbone's number format: auto (bf16 where the processor computes it natively, else fp32), fp32 or bf16 (mixed precision: bfloat16 convolutions, float32 weights, statistics, loss).")]
+    [DefaultValue("auto")]
+    public string Precision { get; init; } = "auto";
+
     public sealed override string? DataPath => Data;
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Holdout.Data;
+using Holdout.Models;
 using Holdout.Runs;
 using Holdout.Training;
 using Spectre.Console;
@@ -42,6 +43,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [DefaultValue(0)]
         public int Workers { get; init; }
 
+        [CommandOption("--precision <P>")]
+        [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle.")]
+        public string? Precision { get; init; }
+
         protected override void Check() => ToOptions();
 
         public RunEvaluationOptions ToOptions()
@@ -49,7 +54,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             DataSplit? split = null;
             if (Split is not null)
                 split = DataSplitNames.TryParse(Split, out var parsed) ? parsed : throw new HoldoutException($"--split '{Split}' is not one of: train, val, test.");
-            var options = new RunEvaluationOptions(Run, Data, split, BatchSize, Workers);
+            var options = new RunEvaluationOptions(Run, Data, split, BatchSize, Workers, Precision is null ? null : OptionNames.Parse<Precision>("--precision", Precision));
             options.Validate();
             return options;
         }

@@ -23,7 +23,7 @@ internal sealed class LrFindCommand : Command<LrFindCommand.Settings>
         [DefaultValue("lr-find.png")]
         public string Out { get; init; } = "lr-find.png";
 
-        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with { BatchSize = BatchSize, Workers = Workers };
+        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with { BatchSize = BatchSize, Workers = Workers, Precision = OptionNames.Parse<Precision>("--precision", Precision) };
 
         protected override void Check()
         {

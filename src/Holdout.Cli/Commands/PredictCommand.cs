@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Holdout.Inference;
+using Holdout.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -48,9 +49,13 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [DefaultValue(0)]
         public int Workers { get; init; }
 
+        [CommandOption("--precision <P>")]
+        [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle.")]
+        public string? Precision { get; init; }
+
         public PredictorOptions ToOptions()
         {
-            var options = new PredictorOptions(BatchSize, Workers, Tta, TtaVertical);
+            var options = new PredictorOptions(BatchSize, Workers, Tta, TtaVertical, Precision is null ? null : OptionNames.Parse<Precision>("--precision", Precision));
             options.Validate();
             return options;
         }

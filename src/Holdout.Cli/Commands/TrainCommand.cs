@@ -91,6 +91,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
         protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with
         {
+            Precision = OptionNames.Parse<Precision>("--precision", Precision),
             Recipe = Recipe is null ? null : OptionNames.Parse<RecipeKind>("--recipe", Recipe),
             Epochs = Epochs,
             FreezeEpochs = FreezeEpochs,

@@ -56,8 +56,9 @@ public sealed class Predictor : IDisposable
         options ??= new PredictorOptions();
         options.Validate();
         NativeRuntime.EnsureInitialized();
-        var (bundle, _) = RunEvaluation.LocateBundle(runOrBundle);
+        var (bundle, run) = RunEvaluation.LocateBundle(runOrBundle);
         var model = ModelBundle.Load(bundle).Model;
+        model.Precision = options.Precision ?? RunEvaluation.RunPrecision(run);
         return new Predictor(model, options, ownsModel: true) { BundlePath = bundle };
     }
 

@@ -7,7 +7,9 @@ namespace Holdout.Inference;
 /// the probabilities. Defaults to false.</param>
 /// <param name="FlipVertical">Test-time augmentation: also classify the upside-down flip of every image and average
 /// the probabilities (only for images with no natural "up", such as leaves or cells). Defaults to false.</param>
-public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false)
+/// <param name="Precision">The backbone's number format. Defaults to null: the run's own when a run folder is loaded (so
+/// predictions equal what its evaluation computed), else <see cref="Models.Precision.Auto"/>.</param>
+public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false, Models.Precision? Precision = null)
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;

@@ -34,11 +34,11 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = conv1.forward(input);
+        var x = MixedPrecision.Conv(conv1, input);
         if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 3, _stride, 1);
         x = functional.relu(bn1.forward(x));
-        x = bn2.forward(conv2.forward(x));
-        var identity = downsample is null ? input : downsample.forward(input);
+        x = bn2.forward(MixedPrecision.Conv(conv2, x));
+        var identity = downsample is null ? input : MixedPrecision.Forward(downsample, input);
         // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
         // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
         if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);

@@ -39,13 +39,13 @@ internal sealed class BottleneckBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.forward(conv1.forward(input)));
+        var x = functional.relu(bn1.forward(MixedPrecision.Conv(conv1, input)));
         var before = x;
-        x = conv2.forward(x);
+        x = MixedPrecision.Conv(conv2, x);
         if (_trimEndPadding) x = StridedPadding.Trim(x, before.shape[2], before.shape[3], 3, _stride, 1);
         x = functional.relu(bn2.forward(x));
-        x = bn3.forward(conv3.forward(x));
-        var identity = downsample is null ? input : downsample.forward(input);
+        x = bn3.forward(MixedPrecision.Conv(conv3, x));
+        var identity = downsample is null ? input : MixedPrecision.Forward(downsample, input);
         // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
         // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
         if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);

@@ -23,6 +23,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     private readonly IReadOnlyList<IReadOnlyList<Module>> _stages;
     private int _frozenStages;
     private BatchNormPolicy _frozenBatchNorm = BatchNormPolicy.FrozenStaysInEval;
+    private Precision _precision = Precision.Fp32;
 
     internal ImageClassifier(ModelOptions options, BackboneSpec spec, ResNetLayout? layout, bool isPretrained) : base("image-classifier")
     {
@@ -84,6 +85,18 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
             _frozenBatchNorm = value;
             ApplyFreezing();
         }
+    }
+
+    /// <summary>
+    /// The number format of the backbone's convolutions: <see cref="Precision.Fp32"/> (the default) or
+    /// <see cref="Precision.Bf16"/> (mixed precision: bfloat16 convolutions on float32 master weights; BatchNorm
+    /// statistics, the pooled features, the head, the loss and the softmax stay float32). Setting
+    /// <see cref="Precision.Auto"/> picks bfloat16 where the model's device computes it natively.
+    /// </summary>
+    public Precision Precision
+    {
+        get => _precision;
+        set => _precision = PrecisionSupport.Resolve(value, ModelOutputs.DeviceOf(this));
     }
 
     /// <summary>
@@ -161,7 +174,9 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     public Tensor Features(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var map = backbone.forward(images);
+        var compute = _precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var map = backbone.forward(images.dtype == compute ? images : images.to(compute));
+        if (map.dtype != ScalarType.Float32) map = map.to(ScalarType.Float32);
         var features = _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1);
         return features.MoveToOuterDisposeScope();
     }

@@ -59,7 +59,7 @@ internal sealed class ResNetBackbone : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = conv1.forward(input);
+        var x = MixedPrecision.Conv(conv1, input);
         if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 7, 2, 3);
         x = functional.relu(bn1.forward(x));
         var beforePool = x;

@@ -37,8 +37,8 @@ internal sealed class SimpleCnnFeatures : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(conv1.forward(input));
-        x = functional.relu(conv2.forward(x));
+        var x = functional.relu(MixedPrecision.Conv(conv1, input));
+        x = functional.relu(MixedPrecision.Conv(conv2, x));
         x = dropout.forward(pool.forward(x));
         return x.flatten(1).MoveToOuterDisposeScope();
     }

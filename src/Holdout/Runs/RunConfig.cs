@@ -43,6 +43,8 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
         {
             document = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("the document is empty");
             options = document["options"].Deserialize<TrainRunOptions>(Json) ?? throw new JsonException("it has no options section");
+            // Runs written before --precision existed trained in float32; they resume in float32.
+            if (document["options"]?["precision"] is null) options = options with { Precision = Precision.Fp32 };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -74,6 +76,7 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 ["recipe"] = OptionNames.Of(options.EffectiveRecipe),
                 ["image_size"] = options.EffectiveImageSize,
                 ["learning_rate"] = options.EffectiveLearningRate,
+                ["precision"] = OptionNames.Of(model.Precision),
                 ["workers"] = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
             },
             ["backbone"] = model.Spec.ToJson(),

@@ -33,6 +33,7 @@ public static class RunEvaluation
         var files = runFolder is null ? null : new RunFiles(runFolder);
         var bundle = ModelBundle.Load(bundlePath);
         using var model = bundle.Model;
+        model.Precision = options.Precision ?? RunPrecision(runFolder);
         var trainOptions = files is not null && File.Exists(files.Config) ? RunConfig.Read(files.Config).Options : BundleOptions(bundle);
         trainOptions = trainOptions with { BatchSize = options.BatchSize ?? trainOptions.BatchSize, Workers = options.Workers };
         var manifest = files is not null && File.Exists(files.Split) ? SplitManifest.Read(files.Split) : null;
@@ -50,6 +51,20 @@ public static class RunEvaluation
             RecordedAccuracy = recorded?.Accuracy,
             RecordedLoss = recorded?.Loss,
         };
+    }
+
+    /// <summary>
+    /// The precision a run trained and evaluated in (<c>config.json</c>'s effective precision; float32 for runs made
+    /// before the option existed), or <see cref="Precision.Auto"/> without a run folder.
+    /// </summary>
+    /// <param name="runFolder">A run folder, or null.</param>
+    internal static Precision RunPrecision(string? runFolder)
+    {
+        if (runFolder is null) return Precision.Auto;
+        var config = new RunFiles(runFolder).Config;
+        if (!File.Exists(config)) return Precision.Auto;
+        var recorded = RunConfig.Read(config).Document["effective"]?["precision"]?.GetValue<string>();
+        return recorded is null ? Precision.Fp32 : OptionNames.Parse<Precision>("precision", recorded);
     }
 
     /// <summary>The training options a bundle's metadata records (what <c>holdout train</c> saved), or the defaults.</summary>

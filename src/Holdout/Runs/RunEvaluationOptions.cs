@@ -13,12 +13,15 @@ namespace Holdout.Runs;
 /// <param name="BatchSize">Images per batch. Defaults to null = the run's training batch size (from
 /// <c>config.json</c>), else 32; the run's batch size reproduces its test metrics bit for bit.</param>
 /// <param name="Workers">Image decoding threads; 0 = one per core. Defaults to 0.</param>
+/// <param name="Precision">The backbone's number format. Defaults to null: the run's own (which reproduces its
+/// metrics), or auto for a bundle file.</param>
 public sealed record RunEvaluationOptions(
     string Run,
     string? Data = null,
     DataSplit? Split = null,
     int? BatchSize = null,
-    int Workers = 0)
+    int Workers = 0,
+    Models.Precision? Precision = null)
 {
     /// <summary>Checks the options; the message names the option, what it got and what it expects.</summary>
     /// <exception cref="HoldoutException">The batch size or worker count is out of range.</exception>

@@ -27,9 +27,8 @@ public sealed class RunSetup : IDisposable
     private readonly SplitManifest? _split;
     private readonly Dictionary<DataSplit, BatchLoader> _evaluation = [];
     private BatchLoader? _train;
+    private readonly Dictionary<DataSplit, FeatureCache> _features = [];
     private HeadModule? _head;
-    private FeatureCache? _cachedTrain;
-    private FeatureCache? _cachedValidation;
 
     private RunSetup(TrainRunOptions options, SplitManifest? split, ImageClassifier model, bool ownsModel, IReadOnlyList<float>? classWeights)
     {
@@ -63,6 +62,7 @@ public sealed class RunSetup : IDisposable
         var model = ModelFactory.Create(new ModelOptions(options.Model, split.ClassNames, options.EffectiveImageSize, options.EffectiveWeights, Seed: options.Seed));
         try
         {
+            model.Precision = options.Precision;
             return new RunSetup(options, split, model, ownsModel: true, classWeights: null);
         }
         catch
@@ -74,7 +74,7 @@ public sealed class RunSetup : IDisposable
 
     /// <summary>
     /// A setup around an already trained model (e.g. a run's <c>best.holdout</c>), for evaluating it exactly as its
-    /// run did. The model stays the caller's to dispose.
+    /// run did. The model stays the caller's to dispose, with the precision the caller gave it.
     /// </summary>
     /// <param name="model">The trained model.</param>
     /// <param name="options">The options it was trained with (batch size, workers, loss settings).</param>
@@ -132,21 +132,33 @@ public sealed class RunSetup : IDisposable
         BatchLoader.ForEvaluation(samples, Preprocessing, new BatchLoaderOptions(BatchSize: Options.BatchSize, Workers: Options.Workers));
 
     /// <summary>
-    /// True when <paramref name="recipe"/> trains only the head on images that are never augmented, with frozen
-    /// BatchNorm: then the backbone's features are computed once (in the first epoch) and the head trains on them.
+    /// True when <paramref name="recipe"/> never changes the backbone: every phase trains only the head and BatchNorm
+    /// statistics stay frozen. The backbone's features of each split are then the same all run long, so each image
+    /// goes through the backbone once per run: validation and the final evaluation run the head on them.
     /// </summary>
     /// <param name="recipe">The recipe to run.</param>
-    public bool CachesFeatures(Recipe recipe)
+    public bool KeepsBackboneFixed(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && !AugmentationOptions.Preset(Options.Augment).IsEnabled && !Options.TrainBatchNorm;
+        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && !Options.TrainBatchNorm;
     }
 
-    /// <summary>A trainer for <paramref name="recipe"/> with the setup's options and loss (the head alone when features are cached).</summary>
+    /// <summary>
+    /// True when <paramref name="recipe"/> keeps the backbone fixed and the training images are never augmented: then
+    /// the head trains on the cached features too, and each further epoch costs almost nothing.
+    /// </summary>
+    /// <param name="recipe">The recipe to run.</param>
+    public bool CachesFeatures(Recipe recipe) => KeepsBackboneFixed(recipe) && !AugmentationOptions.Preset(Options.Augment).IsEnabled;
+
+    /// <summary>A trainer for <paramref name="recipe"/> with the setup's options and loss (the head alone when it trains on cached features).</summary>
     /// <param name="recipe">The recipe it will run.</param>
     /// <param name="callbacks">Its callbacks, in order.</param>
-    public Trainer CreateTrainer(Recipe recipe, IEnumerable<Callback>? callbacks = null) =>
-        new(CachesFeatures(recipe) ? _head ??= new HeadModule(Model) : Model, TrainingOptions, callbacks, Loss);
+    public Trainer CreateTrainer(Recipe recipe, IEnumerable<Callback>? callbacks = null)
+    {
+        var trainer = new Trainer(CachesFeatures(recipe) ? Head : Model, TrainingOptions, callbacks, Loss);
+        if (KeepsBackboneFixed(recipe)) trainer.ValidationModel = Head;
+        return trainer;
+    }
 
     /// <summary>Runs every phase of a recipe (the options' own by default) and returns the history.</summary>
     /// <param name="recipe">The recipe. Defaults to null: <see cref="Recipe"/>.</param>
@@ -190,11 +202,17 @@ public sealed class RunSetup : IDisposable
     public void WritePreview(string path, int epoch = 1, int count = 16, CancellationToken cancellationToken = default) =>
         AtomicFile.WriteAllBytes(path, PreviewPng(epoch, count, cancellationToken));
 
-    /// <summary>The model's predictions on one split, scored with the run's loss.</summary>
+    /// <summary>
+    /// The model's predictions on one split, scored with the run's loss. When the setup's recipe keeps the backbone
+    /// fixed, the head runs on the split's features (computed once per run) instead of the images going through the
+    /// backbone again: the same numbers, one backbone pass per image.
+    /// </summary>
     /// <param name="split">The split.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     public Predictions Predict(DataSplit split, CancellationToken cancellationToken = default) =>
-        Evaluator.Predict(Model, Evaluation(split), Loss, cancellationToken: cancellationToken);
+        KeepsBackboneFixed(Recipe)
+            ? Evaluator.Predict(Head, Features(split).View(Options.BatchSize, shuffle: false), Loss, cancellationToken: cancellationToken)
+            : Evaluator.Predict(Model, Evaluation(split), Loss, cancellationToken: cancellationToken);
 
     /// <summary>Accuracy, per-class metrics, confusion and calibration of the model on one split.</summary>
     /// <param name="split">The split.</param>
@@ -206,24 +224,32 @@ public sealed class RunSetup : IDisposable
     }
 
     /// <summary>
-    /// The training and validation batches <paramref name="recipe"/> trains on: the image loaders, or cached backbone
-    /// features when <see cref="CachesFeatures"/> (computed on first use, inside the first epoch).
+    /// The training and validation batches <paramref name="recipe"/> trains on: image loaders, or, while the backbone
+    /// stays fixed, the cached features of validation (and of training, when it is not augmented), computed on first
+    /// use inside the first epoch.
     /// </summary>
     /// <param name="recipe">The recipe to run.</param>
     public (IBatchSource Train, IBatchSource Validation) Sources(Recipe recipe)
     {
-        if (!CachesFeatures(recipe)) return (Train, Validation);
-        _cachedTrain ??= new FeatureCache(Model, Evaluation(DataSplit.Train), Options.BatchSize, shuffle: true,
-            Seeds.Derive(Options.Seed, SeedPurpose.FeatureOrder), Options.DropLast);
-        _cachedValidation ??= new FeatureCache(Model, Validation, Options.BatchSize, shuffle: false, Options.Seed);
-        return (_cachedTrain, _cachedValidation);
+        if (!KeepsBackboneFixed(recipe)) return (Train, Validation);
+        var train = CachesFeatures(recipe)
+            ? Features(DataSplit.Train).View(Options.BatchSize, shuffle: true, Seeds.Derive(Options.Seed, SeedPurpose.FeatureOrder), Options.DropLast)
+            : Train;
+        return (train, Features(DataSplit.Validation).View(Options.BatchSize, shuffle: false));
+    }
+
+    private HeadModule Head => _head ??= new HeadModule(Model);
+
+    private FeatureCache Features(DataSplit split)
+    {
+        if (!_features.TryGetValue(split, out var cache)) _features[split] = cache = new FeatureCache(Model, Evaluation(split));
+        return cache;
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        _cachedTrain?.Dispose();
-        _cachedValidation?.Dispose();
+        foreach (var cache in _features.Values) cache.Dispose();
         _head?.Dispose();
         Loss.Dispose();
         if (_ownsModel) Model.Dispose();

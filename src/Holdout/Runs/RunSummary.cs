@@ -21,6 +21,7 @@ internal static class RunSummary
             ["architecture"] = model.Spec.Architecture,
             ["weights"] = options.EffectiveWeights,
             ["recipe"] = OptionNames.Of(recipe.Kind),
+            ["precision"] = OptionNames.Of(model.Precision),
             ["seed"] = options.Seed,
             ["epochs_run"] = history.Count,
             ["epochs_planned"] = options.Epochs,

@@ -37,6 +37,8 @@ namespace Holdout.Runs;
 /// of staying in evaluation mode (Keras's behaviour). Defaults to false.</param>
 /// <param name="Strict">Unreadable images are an error instead of being skipped. Defaults to false.</param>
 /// <param name="DropLast">Drop the last partial training batch. Defaults to false.</param>
+/// <param name="Precision">The backbone's number format: auto (bfloat16 where the hardware computes it natively, else
+/// float32), fp32 or bf16. Defaults to auto.</param>
 public sealed record TrainRunOptions(
     string? Data = null,
     Architecture Model = Architecture.ResNet18,
@@ -62,7 +64,8 @@ public sealed record TrainRunOptions(
     bool ClassWeights = false,
     bool TrainBatchNorm = false,
     bool Strict = false,
-    bool DropLast = false)
+    bool DropLast = false,
+    Precision Precision = Precision.Auto)
 {
     /// <summary>The metrics <see cref="Monitor"/> may name.</summary>
     public static IReadOnlyList<string> Monitors { get; } = ["val_loss", "val_acc", "loss", "acc"];

@@ -67,7 +67,8 @@ public static class TrainingRun
         var model = setup.Model;
         var recipe = setup.Recipe;
         log.Line($"Model: {model.Spec.Architecture}, {(model.IsPretrained ? "pretrained (" + model.Spec.WeightsSource + ")" : "random initialisation")}; " +
-                 $"input {options.EffectiveImageSize}px {setup.Preprocessing.ColorOrder} {setup.Preprocessing.Scale}; recipe {OptionNames.Of(recipe.Kind)}");
+                 $"input {options.EffectiveImageSize}px {setup.Preprocessing.ColorOrder} {setup.Preprocessing.Scale}; recipe {OptionNames.Of(recipe.Kind)}; " +
+                 $"precision {OptionNames.Of(model.Precision)}{(options.Precision == Precision.Auto ? (model.Precision == Precision.Bf16 ? " (auto: bfloat16 is native here)" : " (auto: no native bfloat16 here)") : "")}");
         if (!resuming) RunConfig.Write(files.Config, options, hooks.CommandLine, model);
         if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.Train, classes, cancellationToken);
 
@@ -90,7 +91,8 @@ public static class TrainingRun
         else if (resuming)
             log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
 
-        if (setup.CachesFeatures(recipe)) log.Line("Frozen recipe without augmentation: backbone features are computed once (in epoch 1) and reused.");
+        if (setup.CachesFeatures(recipe)) log.Line("The backbone stays fixed and training is not augmented: each image goes through the backbone once (in epoch 1); the head trains on the features.");
+        else if (setup.KeepsBackboneFixed(recipe)) log.Line("The backbone stays fixed: validation and test images go through it once; the head is evaluated on their features.");
         try
         {
             for (int p = startPhase; p < recipe.Phases.Count && !trainer.Context.StopTraining; p++)

@@ -6,27 +6,34 @@ using static TorchSharp.torch;
 namespace Holdout.Training;
 
 /// <summary>
-/// A frozen backbone's features as a batch source: on first use (inside the first epoch, so its cost shows there)
-/// every image of <c>images</c> goes through the backbone once; after that each epoch only reshuffles the cached
-/// features. The batch order is a function of (seed, epoch) whether or not the cache was already filled, so a
-/// resumed run sees the same batches as an uninterrupted one.
+/// A frozen backbone's features of one split, computed once: on first use every image of <c>images</c> (an
+/// evaluation source: fixed order, no augmentation) goes through the backbone in evaluation mode; after that any
+/// number of views read the same tensors — in order for evaluation, or reshuffled per epoch for training the head.
+/// Computing lazily puts the cost inside the first epoch that needs it, where it shows. A view's batch order is a
+/// function of (seed, epoch) whether or not the features were already computed, so a resumed run sees the same
+/// batches as an uninterrupted one.
 /// </summary>
-internal sealed class FeatureCache(ImageClassifier model, IBatchSource images, int batchSize, bool shuffle, long seed, bool dropLast = false) : IBatchSource, IDisposable
+internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) : IDisposable
 {
-    private TensorBatchSource? _cache;
+    private Tensor? _features;
+    private Tensor? _labels;
 
+    /// <summary>Samples in the split.</summary>
     public int SampleCount => images.SampleCount;
 
-    public int BatchCount => dropLast && shuffle ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
+    /// <summary>Whether the features have been computed.</summary>
+    public bool IsComputed => _features is not null;
 
-    public IEnumerable<ImageBatch> Batches(int epoch, CancellationToken cancellationToken = default)
-    {
-        _cache ??= Compute(cancellationToken);
-        return _cache.Batches(epoch, cancellationToken);
-    }
+    /// <summary>A batch source over the features (computed on its first batch).</summary>
+    /// <param name="batchSize">Samples per batch.</param>
+    /// <param name="shuffle">Reshuffle every epoch from (seed, epoch) for training; false keeps split order.</param>
+    /// <param name="seed">The shuffle's seed.</param>
+    /// <param name="dropLast">With <paramref name="shuffle"/>, drop the last partial batch.</param>
+    public IBatchSource View(int batchSize, bool shuffle, long seed = 0, bool dropLast = false) => new FeatureView(this, batchSize, shuffle, seed, dropLast);
 
-    private TensorBatchSource Compute(CancellationToken cancellationToken)
+    private void Compute(CancellationToken cancellationToken)
     {
+        if (_features is not null) return;
         bool wasTraining = model.training;
         model.eval();
         var features = new Tensor?[images.SampleCount];
@@ -46,9 +53,8 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images, i
                     labels[batch.Indices[i]] = l[i];
                 }
             }
-            using var stacked = torch.stack(features.Select(f => f!).ToArray());
-            using var labelTensor = torch.tensor(labels);
-            return new TensorBatchSource(stacked, labelTensor, batchSize, shuffle, seed, dropLast);
+            _features = torch.stack(features.Select(f => f!).ToArray()).DetachFromDisposeScope();
+            _labels = torch.tensor(labels).DetachFromDisposeScope();
         }
         finally
         {
@@ -57,5 +63,23 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images, i
         }
     }
 
-    public void Dispose() => _cache?.Dispose();
+    public void Dispose()
+    {
+        _features?.Dispose();
+        _labels?.Dispose();
+    }
+
+    private sealed class FeatureView(FeatureCache cache, int batchSize, bool shuffle, long seed, bool dropLast) : IBatchSource
+    {
+        public int SampleCount => cache.SampleCount;
+
+        public int BatchCount => dropLast && shuffle ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
+
+        public IEnumerable<ImageBatch> Batches(int epoch, CancellationToken cancellationToken = default)
+        {
+            cache.Compute(cancellationToken);
+            using var source = new TensorBatchSource(cache._features!, cache._labels!, batchSize, shuffle, seed, dropLast);
+            foreach (var batch in source.Batches(epoch, cancellationToken)) yield return batch;
+        }
+    }
 }

@@ -48,6 +48,12 @@ public sealed class Trainer : IDisposable
     /// <summary>The options in use.</summary>
     public TrainingOptions Options { get; }
 
+    /// <summary>
+    /// The module validation batches go through, when it is not the trained one (e.g. the head alone on a frozen
+    /// backbone's cached validation features while the whole model trains on augmented images). Defaults to null.
+    /// </summary>
+    internal nn.Module<Tensor, Tensor>? ValidationModel { get; set; }
+
     /// <summary>The loss trained with and reported as <c>loss</c> and <c>val_loss</c>.</summary>
     public ClassificationLoss Loss { get; }
 
@@ -193,7 +199,7 @@ public sealed class Trainer : IDisposable
         };
         if (validation is not null)
         {
-            var predictions = Evaluator.Predict(_model, validation, Loss, epoch - 1, cancellationToken);
+            var predictions = Evaluator.Predict(ValidationModel ?? _model, validation, Loss, epoch - 1, cancellationToken);
             EvalThroughput = (EvalThroughput.Images + predictions.Count, EvalThroughput.Seconds + predictions.Seconds);
             logs["val_loss"] = predictions.Loss;
             logs["val_acc"] = predictions.Accuracy;

@@ -20,20 +20,25 @@ public sealed class FeatureCacheTests
         using var labels = tensor(Enumerable.Range(0, 20).Select(i => (long)(i % 2)).ToArray());
         using var inner = new TensorBatchSource(images, labels, 8, shuffle: false);
         var counting = new CountingSource(inner);
-        using var cache = new FeatureCache(model, counting, 6, shuffle: true, seed: 3);
+        using var cache = new FeatureCache(model, counting);
+        var view = cache.View(6, shuffle: true, seed: 3);
 
         // When five epochs are drawn
-        var orders = Enumerable.Range(0, 5).Select(e => cache.Batches(e).SelectMany(b => { using (b) return b.Indices; }).ToList()).ToList();
+        var orders = Enumerable.Range(0, 5).Select(e => view.Batches(e).SelectMany(b => { using (b) return b.Indices; }).ToList()).ToList();
 
         // Then the images went through the backbone once, every epoch covers each sample once in a fresh order,
         // and a cold cache (as after --resume) gives epoch 3 exactly the order a warm one did
         Assert.Equal(1, counting.Passes);
         Assert.All(orders, order => Assert.Equal(Enumerable.Range(0, 20), order.Order()));
         Assert.NotEqual(orders[0], orders[1]);
-        using var cold = new FeatureCache(model, inner, 6, shuffle: true, seed: 3);
-        Assert.Equal(orders[3], cold.Batches(3).SelectMany(b => { using (b) return b.Indices; }));
-        using var batch = cold.Batches(0).First();
+        using var cold = new FeatureCache(model, inner);
+        Assert.Equal(orders[3], cold.View(6, shuffle: true, seed: 3).Batches(3).SelectMany(b => { using (b) return b.Indices; }));
+        using var batch = cold.View(6, shuffle: true, seed: 3).Batches(0).First();
         Assert.Equal([6L, 512L], batch.Images.shape);
+
+        // And an in-order view of the same cache reads the same features without another backbone pass
+        Assert.Equal(Enumerable.Range(0, 20), cache.View(7, shuffle: false).Batches(0).SelectMany(b => { using (b) return b.Indices; }));
+        Assert.Equal(1, counting.Passes);
     }
 
     private sealed class CountingSource(IBatchSource inner) : IBatchSource
