@@ -53,12 +53,7 @@ public static class OnnxExport
     /// <summary>The ModelProto bytes of <paramref name="model"/>.</summary>
     internal static ReadOnlyMemory<byte> Encode(ImageClassifier model, OnnxExportOptions options)
     {
-        if (options.Opset is < MinimumOpset or > MaximumOpset)
-        {
-            throw new HoldoutException(
-                $"--opset {options.Opset} is not supported. Expected an ONNX operator set from {MinimumOpset} to {MaximumOpset}; " +
-                $"leave it out for {DefaultOpset}, which ONNX Runtime 1.14 and later read.");
-        }
+        options.Validate();
         var preprocessing = model.Spec.Preprocessing;
         if (preprocessing.InputSize != model.Options.ImageSize)
         {
