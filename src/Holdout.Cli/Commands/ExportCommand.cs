@@ -23,7 +23,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--opset <N>")]
-        [Description("ONNX operator set, 11 to 21 (17 is read by ONNX Runtime 1.14 and later).")]
+        [Description("ONNX operator set, 11 to 21 (17 is read by ONNX Runtime 1.12 and later).")]
         [DefaultValue(OnnxExport.DefaultOpset)]
         public int Opset { get; init; } = OnnxExport.DefaultOpset;
 
