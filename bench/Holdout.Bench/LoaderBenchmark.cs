@@ -171,16 +171,19 @@ internal static class LoaderBenchmark
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    /// <summary>shared/ beside the repository: walk up to the folder holding .git, then its parent's shared/.</summary>
-    internal static string LocateShared()
+    /// <summary>shared/ beside the repository: its parent's shared/.</summary>
+    internal static string LocateShared() => Path.Combine(Path.GetDirectoryName(LocateRepository())!, "shared");
+
+    /// <summary>The repository clone: walk up from the binaries to the folder holding .git.</summary>
+    internal static string LocateRepository()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
             if (Directory.Exists(Path.Combine(folder.FullName, ".git")) || File.Exists(Path.Combine(folder.FullName, ".git")))
             {
-                return Path.Combine(folder.Parent!.FullName, "shared");
+                return folder.FullName;
             }
         }
-        throw new InvalidOperationException("shared/ not found beside the repository; pass --shared DIR");
+        throw new InvalidOperationException("the repository (a folder holding .git) was not found above the binaries; pass the folders explicitly");
     }
 }

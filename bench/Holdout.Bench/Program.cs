@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "loader" => LoaderBenchmark.Run(args.Skip(1).ToArray()),
     "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
     "train" => TrainingBenchmark.Run(args.Skip(1).ToArray()),
+    "onnx" => OnnxBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -19,6 +20,8 @@ static int Usage()
           loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
                                                      loader img/s vs the PyTorch DataLoader peer, same session
           train [--shared DIR] [--epochs 2] [--no-peer]      fine-tune training img/s vs the PyTorch peer, same session
+          onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
+                                                     inference img/s: ONNX Runtime on the export vs TorchSharp, same images
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
         """);
     return 1;

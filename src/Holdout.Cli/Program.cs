@@ -35,6 +35,10 @@ app.Configure(config =>
         .WithDescription("Classify images, folders or CSV manifests with a run's best model (or a .holdout bundle); unreadable files are reported and the rest predicted.")
         .WithExample("predict", "runs/20261129-101500-resnet18", "photo.jpg")
         .WithExample("predict", "model.holdout", "photos/", "--json", "--tta");
+    config.AddCommand<ExportCommand>("export")
+        .WithDescription("Export a run's best model (or a .holdout bundle) as a standard ONNX file for ONNX Runtime: BatchNorm folded, dynamic batch, classes and preprocessing in its metadata.")
+        .WithExample("export", "runs/20261129-101500-resnet18")
+        .WithExample("export", "model.holdout", "--out", "model.onnx", "--with-preprocessing");
     config.AddCommand<ReportCommand>("report")
         .WithDescription("Rebuild a run's self-contained report.html from its folder and print its path.");
     config.AddCommand<LrFindCommand>("lr-find")

@@ -6,6 +6,9 @@ namespace Holdout.Tests;
 /// </summary>
 internal static class SharedData
 {
+    /// <summary>The repository clone the tests were built from (the folder holding <c>.git</c>), or null when not found.</summary>
+    public static string? Repository { get; } = LocateRepository();
+
     public static string? Folder { get; } = Locate();
 
     /// <summary>The path of a shared dataset, or null when shared/ or the dataset is absent.</summary>
@@ -21,13 +24,17 @@ internal static class SharedData
 
     private static string? Locate()
     {
+        if (Repository is null) return null;
+        var shared = Path.Combine(Path.GetDirectoryName(Repository) ?? Repository, "shared");
+        return Directory.Exists(shared) ? shared : null;
+    }
+
+    private static string? LocateRepository()
+    {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
             if (Directory.Exists(Path.Combine(folder.FullName, ".git")) || File.Exists(Path.Combine(folder.FullName, ".git")))
-            {
-                var shared = Path.Combine(folder.Parent?.FullName ?? folder.FullName, "shared");
-                return Directory.Exists(shared) ? shared : null;
-            }
+                return folder.FullName;
         }
         return null;
     }

@@ -10,13 +10,13 @@ using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
-/// <summary><c>holdout predict RUN|BUNDLE INPUT...</c>: classify new images with a trained model.</summary>
+/// <summary><c>holdout predict RUN|BUNDLE|MODEL.onnx INPUT...</c>: classify new images with a trained or exported model.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     public sealed class Settings : ValidatedSettings
     {
         [CommandArgument(0, "<RUN|BUNDLE>")]
-        [Description("A run folder written by 'holdout train' (its best.holdout is used) or a .holdout bundle.")]
+        [Description("A run folder written by 'holdout train' (its best.holdout is used), a .holdout bundle, or a .onnx file written by 'holdout export' (run in ONNX Runtime).")]
         public string Model { get; init; } = "";
 
         [CommandArgument(1, "<INPUT>")]

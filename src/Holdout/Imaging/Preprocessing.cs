@@ -35,6 +35,30 @@ public sealed record Preprocessing(
     public static Preprocessing Scratch(int inputSize) =>
         new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
 
+    /// <summary>
+    /// For each model input channel, the RGB channel (0 red, 1 green, 2 blue) it is read from: 0, 1, 2 for
+    /// <see cref="ColorOrder.Rgb"/>, 2, 1, 0 for <see cref="ColorOrder.Bgr"/>.
+    /// </summary>
+    internal int[] SourceChannels() => ColorOrder == ColorOrder.Rgb ? [0, 1, 2] : [2, 1, 0];
+
+    /// <summary>
+    /// The normalisation as one multiply-add per model input channel on 0..255 pixel values:
+    /// <c>value = pixel * Multiply[c] + Add[c]</c>, with Multiply = scale / std and Add = -mean / std. The data loader
+    /// and the exported ONNX graph both use exactly these float32 terms, in this order.
+    /// </summary>
+    internal (float[] Multiply, float[] Add) ChannelAffine()
+    {
+        var scale = Scale == ValueScale.UnitInterval ? 1f / 255f : 1f;
+        var multiply = new float[3];
+        var add = new float[3];
+        for (var c = 0; c < 3; c++)
+        {
+            multiply[c] = scale / Std[c];
+            add[c] = -Mean[c] / Std[c];
+        }
+        return (multiply, add);
+    }
+
     /// <inheritdoc/>
     public bool Equals(Preprocessing? other) =>
         other is not null && InputSize == other.InputSize && ColorOrder == other.ColorOrder && Scale == other.Scale &&

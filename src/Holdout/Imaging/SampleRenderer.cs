@@ -19,8 +19,8 @@ internal sealed class SampleRenderer : IDisposable
     private readonly SKCanvas _canvas;
     private readonly SKPaint _paint = new() { BlendMode = SKBlendMode.Src, IsAntialias = false };
     private readonly float[] _lookup;
-    private readonly float[] _multiply = new float[3];
-    private readonly float[] _add = new float[3];
+    private readonly float[] _multiply;
+    private readonly float[] _add;
     private readonly int[] _sourceChannel;
     private readonly PixelBuffer _decodeBuffer = new();
 
@@ -30,13 +30,11 @@ internal sealed class SampleRenderer : IDisposable
         _size = preprocessing.InputSize;
         _target = new SKBitmap(new SKImageInfo(_size, _size, SKColorType.Rgba8888, SKAlphaType.Opaque));
         _canvas = new SKCanvas(_target);
-        _sourceChannel = preprocessing.ColorOrder == ColorOrder.Rgb ? [0, 1, 2] : [2, 1, 0];
-        var scale = preprocessing.Scale == ValueScale.UnitInterval ? 1f / 255f : 1f;
+        _sourceChannel = preprocessing.SourceChannels();
+        (_multiply, _add) = preprocessing.ChannelAffine();
         _lookup = new float[3 * 256];
         for (var c = 0; c < 3; c++)
         {
-            _multiply[c] = scale / preprocessing.Std[c];
-            _add[c] = -preprocessing.Mean[c] / preprocessing.Std[c];
             for (var v = 0; v < 256; v++)
             {
                 _lookup[c * 256 + v] = v * _multiply[c] + _add[c];
@@ -53,6 +51,36 @@ internal sealed class SampleRenderer : IDisposable
     /// <param name="destination">Where the normalised channel-major floats go.</param>
     public void Render(string path, Func<int, int, AugmentationParameters>? draw, Span<float> destination)
     {
+        var parameters = DrawTarget(path, draw);
+        WriteFloats(parameters, destination);
+    }
+
+    /// <summary>
+    /// Renders <paramref name="path"/> with the evaluation transform and copies the resized 8-bit RGB pixels, before
+    /// normalisation, row-major and interleaved (size x size x 3), into <paramref name="destination"/>
+    /// (length <see cref="Length"/>): the input of a model exported with its preprocessing inside.
+    /// </summary>
+    public unsafe void RenderPixels(string path, Span<byte> destination)
+    {
+        DrawTarget(path, null);
+        var pixels = (byte*)_target.GetPixels();
+        var rowBytes = _target.RowBytes;
+        var i = 0;
+        for (var y = 0; y < _size; y++)
+        {
+            var row = pixels + (long)y * rowBytes;
+            for (var x = 0; x < _size; x++, i += 3)
+            {
+                destination[i] = row[4 * x];
+                destination[i + 1] = row[4 * x + 1];
+                destination[i + 2] = row[4 * x + 2];
+            }
+        }
+    }
+
+    /// <summary>Decodes <paramref name="path"/> and draws it into the target bitmap; returns the transform used.</summary>
+    private AugmentationParameters DrawTarget(string path, Func<int, int, AugmentationParameters>? draw)
+    {
         using var source = ImageSource.Open(path);
         var parameters = draw?.Invoke(source.Width, source.Height)
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
@@ -64,7 +92,7 @@ internal sealed class SampleRenderer : IDisposable
         }
         using var bitmap = decoded!;
         Draw(bitmap, source.Width, source.Height, parameters);
-        WriteFloats(parameters, destination);
+        return parameters;
     }
 
     private unsafe void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)

@@ -1,78 +1,80 @@
 using Holdout.Imaging;
 using Holdout.Models;
+using Holdout.Models.Onnx;
 using Holdout.Native;
 using Holdout.Runs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Holdout.Inference;
 
 /// <summary>
-/// Classifies images with a trained model: loads a bundle once, then classifies single images or streams of them in
-/// batches. Each image is prepared exactly as evaluation prepares it (the bundle's own
-/// <see cref="Imaging.Preprocessing"/>, decode, evaluation resize, normalisation), so a prediction equals what
-/// <c>holdout evaluate</c> computed for the same file. A file that cannot be read gives a result with its
-/// <see cref="ImagePrediction.Error"/>; the other images are still classified.
+/// Classifies images with a trained model: loads a bundle (or an ONNX file written by <c>holdout export</c>) once,
+/// then classifies single images or streams of them in batches. Each image is prepared exactly as evaluation
+/// prepares it (the model's own <see cref="Imaging.Preprocessing"/>, decode, evaluation resize, normalisation), so a
+/// prediction equals what <c>holdout evaluate</c> computed for the same file. A file that cannot be read gives a
+/// result with its <see cref="ImagePrediction.Error"/>; the other images are still classified.
 /// </summary>
 /// <remarks>
 /// Thread-safe: any number of threads may call <see cref="Predict(string)"/> and
 /// <see cref="Predict(IEnumerable{string}, CancellationToken)"/> at once. Decoding runs in parallel per call; the
-/// forward passes are serialised (the engine already uses every core for one pass). With test-time augmentation the
-/// probabilities of the image and of its flips are averaged.
+/// TorchSharp forward passes are serialised (the engine already uses every core for one pass). With test-time
+/// augmentation the probabilities of the image and of its flips are averaged. An ONNX file runs in ONNX Runtime,
+/// with its classes and preprocessing read from the file's metadata (<see cref="OnnxModelInfo"/>).
 /// </remarks>
 public sealed class Predictor : IDisposable
 {
-    private readonly ImageClassifier _model;
-    private readonly bool _ownsModel;
-    private readonly object _gate = new();
-    private bool _disposed;
+    private readonly IPredictionBackend _backend;
 
     /// <summary>Classifies with an already loaded model (which stays the caller's to dispose; it is put in evaluation mode).</summary>
     /// <param name="model">The trained classifier.</param>
     /// <param name="options">Batch size, workers and test-time augmentation. Defaults to <see cref="PredictorOptions"/>'s defaults.</param>
-    public Predictor(ImageClassifier model, PredictorOptions? options = null) : this(model, options ?? new PredictorOptions(), ownsModel: false)
-    {
-    }
-
-    private Predictor(ImageClassifier model, PredictorOptions options, bool ownsModel)
+    public Predictor(ImageClassifier model, PredictorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        options.Validate();
-        NativeRuntime.EnsureInitialized();
-        _model = model;
-        _ownsModel = ownsModel;
+        Options = Validate(options);
+        _backend = new TorchBackend(model, ownsModel: false);
+    }
+
+    private Predictor(IPredictionBackend backend, PredictorOptions options, string path)
+    {
+        _backend = backend;
         Options = options;
-        _model.eval();
+        BundlePath = path;
     }
 
     /// <summary>
-    /// Loads the model of a run folder (its <c>best.holdout</c>) or of a bundle file once, for any number of predictions.
+    /// Loads the model of a run folder (its <c>best.holdout</c>), of a bundle file, or of an ONNX file written by
+    /// <c>holdout export</c> (a path ending in <c>.onnx</c>, run in ONNX Runtime) once, for any number of predictions.
     /// </summary>
-    /// <param name="runOrBundle">A run folder written by <c>holdout train</c>, or a <c>.holdout</c> bundle.</param>
+    /// <param name="runOrBundle">A run folder written by <c>holdout train</c>, a <c>.holdout</c> bundle or an exported <c>.onnx</c> file.</param>
     /// <param name="options">Batch size, workers and test-time augmentation. Defaults to <see cref="PredictorOptions"/>'s defaults.</param>
-    /// <exception cref="HoldoutException">The path is neither, or the bundle is damaged.</exception>
+    /// <exception cref="HoldoutException">The path is none of these, or the file is damaged.</exception>
     public static Predictor Load(string runOrBundle, PredictorOptions? options = null)
     {
-        options ??= new PredictorOptions();
-        options.Validate();
+        options = Validate(options);
+        if (IsOnnx(runOrBundle)) return new Predictor(new OnnxRuntimeBackend(runOrBundle), options, runOrBundle);
         NativeRuntime.EnsureInitialized();
         var (bundle, run) = RunEvaluation.LocateBundle(runOrBundle);
         var model = ModelBundle.Load(bundle).Model;
         model.Precision = options.Precision ?? RunEvaluation.RunPrecision(run);
-        return new Predictor(model, options, ownsModel: true) { BundlePath = bundle };
+        return new Predictor(new TorchBackend(model, ownsModel: true), options, bundle);
     }
 
-    /// <summary>The bundle the model was loaded from, or null when a model was given.</summary>
-    public string? BundlePath { get; private init; }
+    /// <summary>Whether <paramref name="path"/> names an ONNX model file (by its <c>.onnx</c> extension).</summary>
+    /// <param name="path">A run folder, bundle or ONNX file.</param>
+    public static bool IsOnnx(string path) =>
+        string.Equals(Path.GetExtension(path), ".onnx", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path);
+
+    /// <summary>The bundle or ONNX file the model was loaded from, or null when a model was given.</summary>
+    public string? BundlePath { get; }
 
     /// <summary>The options in use.</summary>
     public PredictorOptions Options { get; }
 
     /// <summary>The model's classes, in output order.</summary>
-    public IReadOnlyList<string> ClassNames => _model.ClassNames;
+    public IReadOnlyList<string> ClassNames => _backend.ClassNames;
 
-    /// <summary>How every image is prepared (the bundle's own preprocessing).</summary>
-    public Preprocessing Preprocessing => _model.Spec.Preprocessing;
+    /// <summary>How every image is prepared (the model's own preprocessing).</summary>
+    public Preprocessing Preprocessing => _backend.Preprocessing;
 
     /// <summary>Classifies one image.</summary>
     /// <param name="path">The image file.</param>
@@ -97,21 +99,30 @@ public sealed class Predictor : IDisposable
 
     private ImagePrediction[] PredictBatch(string[] paths, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var preprocessing = Preprocessing;
-        int length = 3 * preprocessing.InputSize * preprocessing.InputSize;
-        var images = new float[paths.Length][];
+        var takesPixels = _backend.TakesPixels;
+        int size = preprocessing.InputSize, length = 3 * size * size;
+        var images = new Array?[paths.Length];
         var errors = new string?[paths.Length];
         Parallel.For(0, paths.Length,
             new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveWorkers, CancellationToken = cancellationToken },
             () => new SampleRenderer(preprocessing),
             (i, _, renderer) =>
             {
-                var values = new float[length];
                 try
                 {
-                    renderer.Render(paths[i], null, values);
-                    images[i] = values;
+                    if (takesPixels)
+                    {
+                        var pixels = new byte[length];
+                        renderer.RenderPixels(paths[i], pixels);
+                        images[i] = pixels;
+                    }
+                    else
+                    {
+                        var values = new float[length];
+                        renderer.Render(paths[i], null, values);
+                        images[i] = values;
+                    }
                 }
                 catch (Exception e) when (e is HoldoutException or IOException or UnauthorizedAccessException)
                 {
@@ -122,54 +133,39 @@ public sealed class Predictor : IDisposable
             renderer => renderer.Dispose());
 
         var readable = Enumerable.Range(0, paths.Length).Where(i => images[i] is not null).ToArray();
-        var probabilities = readable.Length == 0 ? [] : Forward(readable.Select(i => images[i]).ToArray(), preprocessing.InputSize);
         var results = new ImagePrediction[paths.Length];
         for (int i = 0; i < paths.Length; i++) results[i] = new ImagePrediction(paths[i], ClassNames, null, errors[i]);
-        for (int r = 0; r < readable.Length; r++) results[readable[r]] = new ImagePrediction(paths[readable[r]], ClassNames, probabilities[r], null);
+        if (readable.Length == 0) return results;
+        var batch = takesPixels
+            ? new PredictionBatch(null, Concatenate(readable.Select(i => (byte[])images[i]!)), readable.Length, size)
+            : new PredictionBatch(Concatenate(readable.Select(i => (float[])images[i]!)), null, readable.Length, size);
+        var probabilities = _backend.Probabilities(batch, Options);
+        int classes = ClassNames.Count;
+        for (int r = 0; r < readable.Length; r++)
+            results[readable[r]] = new ImagePrediction(paths[readable[r]], ClassNames, probabilities.AsSpan(r * classes, classes).ToArray(), null);
         return results;
     }
 
-    private float[][] Forward(float[][] images, int size)
+    private static T[] Concatenate<T>(IEnumerable<T[]> rows)
     {
-        int count = images.Length, length = images[0].Length, classes = ClassNames.Count;
-        var flat = new float[count * length];
-        for (int i = 0; i < count; i++) images[i].CopyTo(flat, i * length);
-        float[] output;
-        lock (_gate)
+        var list = rows.ToList();
+        var flat = new T[list.Sum(r => r.Length)];
+        int offset = 0;
+        foreach (var row in list)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            using var scope = NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            var device = ModelOutputs.DeviceOf(_model);
-            var input = torch.tensor(flat, [count, 3, size, size]).to(device);
-            var sum = ModelOutputs.Probabilities(_model.forward(input));
-            int views = 1;
-            if (Options.FlipHorizontal)
-            {
-                sum = sum + ModelOutputs.Probabilities(_model.forward(input.flip(3)));
-                views++;
-            }
-            if (Options.FlipVertical)
-            {
-                sum = sum + ModelOutputs.Probabilities(_model.forward(input.flip(2)));
-                views++;
-            }
-            var mean = views == 1 ? sum : sum / views;
-            output = mean.cpu().data<float>().ToArray();
+            row.CopyTo(flat, offset);
+            offset += row.Length;
         }
-        var rows = new float[count][];
-        for (int i = 0; i < count; i++) rows[i] = output.AsSpan(i * classes, classes).ToArray();
-        return rows;
+        return flat;
+    }
+
+    private static PredictorOptions Validate(PredictorOptions? options)
+    {
+        options ??= new PredictorOptions();
+        options.Validate();
+        return options;
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            if (_ownsModel) _model.Dispose();
-        }
-    }
+    public void Dispose() => _backend.Dispose();
 }

@@ -1,13 +1,18 @@
 namespace Holdout.Training;
 
-/// <summary>Running metrics after one training batch, for progress display.</summary>
+/// <summary>Metrics after one training batch, for progress display and logging.</summary>
 /// <param name="Epoch">1-based epoch.</param>
 /// <param name="Step">1-based step within the epoch.</param>
 /// <param name="Steps">Steps in the epoch.</param>
 /// <param name="Loss">Running mean loss of the epoch so far.</param>
 /// <param name="Accuracy">Running accuracy of the epoch so far.</param>
 /// <param name="Seconds">Seconds since the epoch began.</param>
-public sealed record BatchLogs(int Epoch, int Step, int Steps, double Loss, double Accuracy, double Seconds)
+/// <param name="BatchLoss">This batch's own loss (not the running mean), or null when the caller did not give it.
+/// Defaults to null; <see cref="Trainer"/> always sets it.</param>
+/// <param name="LearningRate">The learning rate this batch was trained with (the head's group), or null when not given.
+/// Defaults to null; <see cref="Trainer"/> always sets it.</param>
+public sealed record BatchLogs(int Epoch, int Step, int Steps, double Loss, double Accuracy, double Seconds,
+    double? BatchLoss = null, double? LearningRate = null)
 {
     /// <summary>The time per step so far, the way Keras shows it (<c>1.2s</c> or <c>85ms</c>).</summary>
     public string StepTime => KerasLogFormat.StepTime(Seconds / Math.Max(1, Step));

@@ -187,7 +187,7 @@ public sealed class Trainer : IDisposable
             weightSum += weight;
             seen += batch.Count;
             step++;
-            var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / weightSum, correct / (double)seen, clock.Elapsed.TotalSeconds);
+            var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / weightSum, correct / (double)seen, clock.Elapsed.TotalSeconds, lossValue, lr);
             foreach (var c in _callbacks) c.OnBatchEnd(Context, batchLogs);
             if (Context.StopTraining) break;
         }

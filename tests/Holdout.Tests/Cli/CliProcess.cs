@@ -7,18 +7,21 @@ internal static class CliProcess
 {
     public sealed record Result(int ExitCode, string Output, string Errors);
 
-    public static Process Start(IEnumerable<string> args, string? workingDirectory = null)
+    public static Process Start(IEnumerable<string> args, string? workingDirectory = null, string program = "Holdout.Cli.dll")
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Holdout.Cli.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunProgram("Holdout.Cli.dll", args);
+
+    /// <summary>Runs another program built beside the tests (e.g. a sample), by its assembly file name.</summary>
+    public static Result RunProgram(string program, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(args, program: program);
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
