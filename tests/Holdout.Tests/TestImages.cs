@@ -74,22 +74,7 @@ internal static class TestImages
         var rowSize = (width * 3 + 3) & ~3;
         using var stream = new MemoryStream();
         using var writer = new BinaryWriter(stream);
-        writer.Write((byte)'B');
-        writer.Write((byte)'M');
-        writer.Write(54 + rowSize * height);
-        writer.Write(0);
-        writer.Write(54);
-        writer.Write(40);
-        writer.Write(width);
-        writer.Write(height);
-        writer.Write((short)1);
-        writer.Write((short)24);
-        writer.Write(0);
-        writer.Write(rowSize * height);
-        writer.Write(2835);
-        writer.Write(2835);
-        writer.Write(0);
-        writer.Write(0);
+        WriteBmpHeader(writer, width, height, 24, rowSize * height, rowSize * height, 0);
         for (var y = height - 1; y >= 0; y--)
         {
             for (var x = 0; x < width; x++)
@@ -105,6 +90,31 @@ internal static class TestImages
             }
         }
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// BITMAPFILEHEADER + BITMAPINFOHEADER (uncompressed); the palette of <paramref name="colors"/> BGRA entries and
+    /// the pixel data follow.
+    /// </summary>
+    public static void WriteBmpHeader(BinaryWriter writer, int width, int height, short bitsPerPixel, int imageBytes, int writtenBytes, int colors)
+    {
+        var dataOffset = 54 + 4 * colors;
+        writer.Write((byte)'B');
+        writer.Write((byte)'M');
+        writer.Write(dataOffset + writtenBytes);
+        writer.Write(0);
+        writer.Write(dataOffset);
+        writer.Write(40);
+        writer.Write(width);
+        writer.Write(height);
+        writer.Write((short)1);
+        writer.Write(bitsPerPixel);
+        writer.Write(0);
+        writer.Write(imageBytes);
+        writer.Write(2835);
+        writer.Write(2835);
+        writer.Write(colors);
+        writer.Write(0);
     }
 
     /// <summary>
@@ -245,7 +255,7 @@ internal static class TestImages
     private static void WriteBigEndian(Stream stream, int value) =>
         stream.Write([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 
-    private static uint Crc32(byte[] data)
+    public static uint Crc32(byte[] data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)

@@ -1,6 +1,18 @@
+using Holdout.Imaging;
+
 namespace Holdout.Data;
 
 /// <summary>Options for <see cref="DatasetDiscovery"/>.</summary>
 /// <param name="Strict">When true, any unreadable file is an error instead of being skipped and reported. Defaults to false.</param>
 /// <param name="Workers">Threads that check the images. Defaults to 0 = one per processor core.</param>
-public sealed record DiscoveryOptions(bool Strict = false, int Workers = 0);
+/// <param name="MaxPixels">The largest width x height accepted; larger images are skipped with their dimensions.
+/// Defaults to null = <see cref="ImageLimits.MaxPixels"/> (179 megapixels unless changed).</param>
+/// <param name="Measure">Measure each image (fingerprint, size, statistics: <see cref="ImageDataset.Properties"/>) in
+/// the decode that checks it, so the <see cref="Splitter"/> and the data audit need not decode again. Defaults to
+/// true; false only checks that each file decodes (JPEG at 1/8 scale), which is faster when nothing is split or
+/// audited afterwards (e.g. a preview).</param>
+public sealed record DiscoveryOptions(bool Strict = false, int Workers = 0, long? MaxPixels = null, bool Measure = true)
+{
+    /// <summary>The pixel limit in effect: <see cref="MaxPixels"/> or <see cref="ImageLimits.MaxPixels"/>.</summary>
+    public long EffectiveMaxPixels => MaxPixels ?? ImageLimits.MaxPixels;
+}

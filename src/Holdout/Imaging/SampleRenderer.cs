@@ -23,9 +23,13 @@ internal sealed class SampleRenderer : IDisposable
     private readonly float[] _add = new float[3];
     private readonly int[] _sourceChannel;
     private readonly PixelBuffer _decodeBuffer = new();
+    private readonly long _maxPixels;
 
-    public SampleRenderer(Preprocessing preprocessing)
+    /// <param name="preprocessing">Size, colour order and normalisation of the model input.</param>
+    /// <param name="maxPixels">The largest width x height decoded. Defaults to <see cref="ImageLimits.MaxPixels"/>.</param>
+    public SampleRenderer(Preprocessing preprocessing, long? maxPixels = null)
     {
+        _maxPixels = maxPixels ?? ImageLimits.MaxPixels;
         _preprocessing = preprocessing;
         _size = preprocessing.InputSize;
         _target = new SKBitmap(new SKImageInfo(_size, _size, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -51,9 +55,23 @@ internal sealed class SampleRenderer : IDisposable
     /// <param name="path">The image file.</param>
     /// <param name="draw">Picks the changes from the displayed width and height; null = the evaluation transform.</param>
     /// <param name="destination">Where the normalised channel-major floats go.</param>
+    /// <exception cref="HoldoutException">The file cannot be read, is over the pixel limit or cannot be decoded;
+    /// any other failure while preparing it is wrapped in one, so the file is always named.</exception>
     public void Render(string path, Func<int, int, AugmentationParameters>? draw, Span<float> destination)
     {
-        using var source = ImageSource.Open(path);
+        try
+        {
+            RenderFile(path, draw, destination);
+        }
+        catch (Exception e) when (e is not HoldoutException and not OperationCanceledException)
+        {
+            throw new HoldoutException($"Cannot prepare image '{path}': {e.Message.TrimEnd('.')}. Replace or remove the file.", e);
+        }
+    }
+
+    private void RenderFile(string path, Func<int, int, AugmentationParameters>? draw, Span<float> destination)
+    {
+        using var source = ImageSource.Open(path, _maxPixels);
         var parameters = draw?.Invoke(source.Width, source.Height)
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
         // Decode just large enough that the region still has at least size pixels each way.

@@ -7,7 +7,9 @@ namespace Holdout.Inference;
 /// the probabilities. Defaults to false.</param>
 /// <param name="FlipVertical">Test-time augmentation: also classify the upside-down flip of every image and average
 /// the probabilities (only for images with no natural "up", such as leaves or cells). Defaults to false.</param>
-public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false)
+/// <param name="MaxPixels">The largest width x height decoded; a larger image gets an error result with its
+/// dimensions. Defaults to null = <see cref="Imaging.ImageLimits.MaxPixels"/>.</param>
+public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false, long? MaxPixels = null)
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
