@@ -10,7 +10,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout evaluate RUN</c>: how good the best model really is, on its test split or on other images.</summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<RUN>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), or a .holdout bundle (then --data is needed).")]
@@ -67,6 +67,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageLimits = settings.UseImageLimits();
         var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)

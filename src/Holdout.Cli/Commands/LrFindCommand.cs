@@ -9,7 +9,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout lr-find [DATA]</c>: the learning-rate range test.</summary>
 internal sealed class LrFindCommand : Command<LrFindCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "[DATA]")]
         [Description("Images, as for 'holdout train'. Default: the sample in samples/beans.")]
@@ -75,6 +75,7 @@ internal sealed class LrFindCommand : Command<LrFindCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageLimits = settings.UseImageLimits();
         var result = LearningRateSearch.Run(settings.ToOptions(), settings.Steps, settings.Out);
         var c = CultureInfo.InvariantCulture;
         var table = new Table().Border(TableBorder.Rounded).AddColumn("learning rate").AddColumn("smoothed loss");

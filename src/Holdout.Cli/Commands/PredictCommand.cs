@@ -12,7 +12,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout predict RUN|BUNDLE INPUT...</c>: classify new images with a trained model.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<RUN|BUNDLE>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is used) or a .holdout bundle.")]
@@ -61,6 +61,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageLimits = settings.UseImageLimits();
         using var predictor = Predictor.Load(settings.Model, new PredictorOptions(settings.BatchSize, settings.Workers, settings.Tta, settings.TtaVertical));
         var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
         int failed = 0, predicted = 0;

@@ -11,7 +11,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout preview DATA</c>: a grid of the exact tensors one training batch feeds the model.</summary>
 internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<DATA>")]
         [Description("Dataset folder, CSV manifest, or a split.csv (its train split is previewed).")]
@@ -61,12 +61,14 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
     {
         try
         {
+            using var imageLimits = settings.UseImageLimits();
             if (settings.Count < 1 || settings.Size < 8)
             {
                 throw new HoldoutException($"--count must be at least 1 and --size at least 8 (got {settings.Count} and {settings.Size}).");
             }
             var augmentation = AugmentationOptions.Preset(settings.Augment);
-            var dataset = DatasetDiscovery.Discover(settings.Data, cancellationToken: cancellationToken);
+            // Only the previewed batch is decoded for real; the rest need only be checked, not measured.
+            var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(Measure: false), cancellationToken);
             DataOutput.WriteSkipped(dataset);
             var samples = dataset.HasGivenSplit ? dataset.InSplit(DataSplit.Train) : dataset.Samples;
             if (samples.Count == 0)

@@ -11,7 +11,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout train [DATA]</c>: the main job.</summary>
 internal sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "[DATA]")]
         [Description("Images: a folder with one subfolder per class, a folder split into train/val/test, or a CSV manifest (path,label[[,split]]). Default: the sample in samples/beans.")]
@@ -153,6 +153,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageLimits = settings.UseImageLimits();
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
         Console.CancelKeyPress += onCancel;

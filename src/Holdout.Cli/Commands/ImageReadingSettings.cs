@@ -1,0 +1,18 @@
+using System.ComponentModel;
+using Holdout.Imaging;
+using Spectre.Console.Cli;
+
+namespace Holdout.Cli.Commands;
+
+/// <summary>The options every command that decodes images shares: the pixel limit (<c>--max-pixels</c>).</summary>
+internal abstract class ImageReadingSettings : CommandSettings
+{
+    [CommandOption("--max-pixels <N>")]
+    [Description("Largest image accepted, as width x height in pixels; larger files are skipped and reported with their dimensions before anything is decoded. The default is Pillow's decompression-bomb limit (179 megapixels).")]
+    [DefaultValue(ImageLimits.DefaultMaxPixels)]
+    public long MaxPixels { get; init; } = ImageLimits.DefaultMaxPixels;
+
+    /// <summary>Applies <see cref="MaxPixels"/> to everything the command does until disposed.</summary>
+    /// <exception cref="HoldoutException">The value is below 1.</exception>
+    public IDisposable UseImageLimits() => ImageLimits.Use(MaxPixels);
+}
