@@ -182,7 +182,7 @@ internal static class TestImages
 
     /// <summary>A PNG with any colour type and bit depth: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.</summary>
     /// <param name="colorType">PNG colour type.</param>
-    /// <param name="bitDepth">8 or 16 (palette: 8).</param>
+    /// <param name="bitDepth">1, 2, 4 (grey and palette), 8 or 16 (not palette).</param>
     /// <param name="sample">Channel values for pixel (x, y), in 0..(2^bitDepth - 1); palette: the index.</param>
     /// <param name="palette">RGB palette for colour type 3.</param>
     public static byte[] RawPng(int width, int height, int colorType, int bitDepth, Func<int, int, int[]> sample, byte[]? palette = null)
@@ -212,16 +212,33 @@ internal static class TestImages
         for (var y = 0; y < height; y++)
         {
             raw.WriteByte(0);
+            int packed = 0, bits = 0;
             for (var x = 0; x < width; x++)
             {
                 foreach (var value in sample(x, y))
                 {
+                    if (bitDepth < 8)
+                    {
+                        // 1, 2 and 4-bit samples are packed, most significant bits first.
+                        packed = (packed << bitDepth) | value;
+                        bits += bitDepth;
+                        if (bits == 8)
+                        {
+                            raw.WriteByte((byte)packed);
+                            packed = bits = 0;
+                        }
+                        continue;
+                    }
                     if (bitDepth == 16)
                     {
                         raw.WriteByte((byte)(value >> 8));
                     }
                     raw.WriteByte((byte)value);
                 }
+            }
+            if (bits > 0)
+            {
+                raw.WriteByte((byte)(packed << (8 - bits)));
             }
         }
         using var compressed = new MemoryStream();

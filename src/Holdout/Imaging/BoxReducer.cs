@@ -24,7 +24,7 @@ internal sealed unsafe class BoxReducer : IDisposable
         _factor = Factor(source, need);
         var width = (source.Width + _factor - 1) / _factor;
         var height = (source.Height + _factor - 1) / _factor;
-        _sums = new long[3 * width];
+        _sums = _factor == 1 ? [] : new long[3 * width];
         _output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
     }
 
@@ -56,6 +56,18 @@ internal sealed unsafe class BoxReducer : IDisposable
     /// <summary>Adds source row <paramref name="y"/> (RGBA 8888, <c>sourceWidth</c> pixels).</summary>
     public void AddRow(int y, byte* row)
     {
+        if (_factor == 1)
+        {
+            // Nothing to average (no whole factor fits): the row is the output row.
+            var output = _output!;
+            var target = (byte*)output.GetPixels() + (long)y * output.RowBytes;
+            Buffer.MemoryCopy(row, target, output.RowBytes, 4L * _sourceWidth);
+            for (var x = 0; x < _sourceWidth; x++)
+            {
+                target[4 * x + 3] = 255;
+            }
+            return;
+        }
         var group = y / _factor;
         if (group != _group)
         {

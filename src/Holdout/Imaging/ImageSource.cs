@@ -15,9 +15,10 @@ namespace Holdout.Imaging;
 /// have (JPEG scaled by 1/8 steps when a smaller size is enough, other formats at full size). Larger images decode
 /// one at a time per process, and reduced while decoding wherever the codec can, so that memory follows the size
 /// asked for rather than the file's: JPEG by DCT scaling then box averaging of its scanlines, BMP by box averaging
-/// of its scanlines, WebP by libwebp's scaled decode, GIF by the codec's sampling. SkiaSharp 3.119's PNG codec has
-/// neither scanline nor scaled decoding, so a large PNG is decoded at full size (at most 4 bytes per pixel of the
-/// limit) and then box-averaged.
+/// of its scanlines, WebP by libwebp's scaled decode, GIF by the codec's sampling, PNG (whose SkiaSharp 3.119 codec
+/// has neither scanline nor scaled decoding) by Holdout's own row-by-row reader (<see cref="PngScanlines"/>) with
+/// box averaging. Only interlaced PNGs, and images no whole factor can reduce, still need their full size in memory
+/// (at most 4 bytes per pixel of the limit).
 /// </remarks>
 public sealed class ImageSource : IDisposable
 {
@@ -265,7 +266,7 @@ public sealed class ImageSource : IDisposable
     }
 
     /// <summary>Large images: reduced while decoding where the codec can, so memory follows the size asked for.</summary>
-    private SKCodecResult DecodeLarge(double minimumScale, out SKBitmap? decoded)
+    private unsafe SKCodecResult DecodeLarge(double minimumScale, out SKBitmap? decoded)
     {
         var full = new SKSizeI(_codec.Info.Width, _codec.Info.Height);
         var need = new SKSizeI(
@@ -289,6 +290,11 @@ public sealed class ImageSource : IDisposable
                 decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
                 return result;
             default:
+                var streamed = PngScanlines.Decode((byte*)_data.Data, _data.Size, need, out decoded);
+                if (streamed != SKCodecResult.Unimplemented)
+                {
+                    return streamed;
+                }
                 var fullResult = DecodeInto(full, Opaque, null, out var fullBitmap);
                 decoded = fullResult == SKCodecResult.Success ? BoxReducer.Reduce(fullBitmap, need) : fullBitmap;
                 return fullResult;
