@@ -290,7 +290,7 @@ public sealed class ImageSource : IDisposable
                 decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
                 return result;
             default:
-                var streamed = PngScanlines.Decode((byte*)_data.Data, _data.Size, need, out decoded);
+                var streamed = PngScanlines.Decode((byte*)_data.Data, _data.Size, full, need, out decoded);
                 if (streamed != SKCodecResult.Unimplemented)
                 {
                     return streamed;

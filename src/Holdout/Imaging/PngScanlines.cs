@@ -17,28 +17,31 @@ internal static unsafe class PngScanlines
     private static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
 
     /// <summary>Decodes a PNG held in an array (see the pointer overload).</summary>
-    public static SKCodecResult Decode(byte[] file, SKSizeI need, out SKBitmap? decoded)
+    public static SKCodecResult Decode(byte[] file, SKSizeI size, SKSizeI need, out SKBitmap? decoded)
     {
         fixed (byte* data = file)
         {
-            return Decode(data, file.Length, need, out decoded);
+            return Decode(data, file.Length, size, need, out decoded);
         }
     }
 
     /// <summary>Decodes the PNG at <paramref name="data"/> reduced by a whole factor to at least <paramref name="need"/>.</summary>
     /// <param name="data">The whole file.</param>
     /// <param name="length">Its length in bytes.</param>
+    /// <param name="size">The size its header was accepted with (checked against the pixel limit); a header that
+    /// says otherwise is refused.</param>
     /// <param name="need">The smallest acceptable size.</param>
     /// <param name="decoded">The reduced, opaque RGBA 8888 image on success.</param>
-    /// <returns>Success, IncompleteInput (data ends early), ErrorInInput (corrupt), or Unimplemented (interlaced: use another decoder).</returns>
-    public static SKCodecResult Decode(byte* data, long length, SKSizeI need, out SKBitmap? decoded)
+    /// <returns>Success, IncompleteInput (data ends early), ErrorInInput (corrupt), or Unimplemented (interlaced,
+    /// very short or very wide: use another decoder).</returns>
+    public static SKCodecResult Decode(byte* data, long length, SKSizeI size, SKSizeI need, out SKBitmap? decoded)
     {
         decoded = null;
-        using var file = new UnmanagedMemoryStream(data, length);
-        if (length < 8 + 25 || !new ReadOnlySpan<byte>(data, 8).SequenceEqual(Signature))
+        if (data is null || length < 8 + 25 || !new ReadOnlySpan<byte>(data, 8).SequenceEqual(Signature))
         {
             return SKCodecResult.ErrorInInput;
         }
+        using var file = new UnmanagedMemoryStream(data, length);
         var ihdr = new ReadOnlySpan<byte>(data + 12, 17); // chunk type, then width, height, depth, colour type, ..., interlace
         if (!ihdr[..4].SequenceEqual("IHDR"u8))
         {
@@ -59,9 +62,15 @@ internal static unsafe class PngScanlines
             3 => bitDepth is 1 or 2 or 4 or 8,
             _ => bitDepth is 8 or 16,
         };
-        if (width <= 0 || height <= 0 || channels == 0 || !depthAllowed)
+        if (width != size.Width || height != size.Height || channels == 0 || !depthAllowed)
         {
             return SKCodecResult.ErrorInInput;
+        }
+        var bitsPerPixel = channels * bitDepth;
+        var rowLength = ((long)width * bitsPerPixel + 7) / 8;
+        if (rowLength > Array.MaxLength / 2)
+        {
+            return SKCodecResult.Unimplemented;
         }
 
         // Chunks after the header: the palette and where the compressed data lies.
@@ -93,8 +102,7 @@ internal static unsafe class PngScanlines
             return SKCodecResult.IncompleteInput;
         }
 
-        var bitsPerPixel = channels * bitDepth;
-        var rowBytes = checked((int)(((long)width * bitsPerPixel + 7) / 8));
+        var rowBytes = (int)rowLength;
         var filterStride = Math.Max(1, bitsPerPixel / 8);
         var previous = new byte[rowBytes];
         var current = new byte[rowBytes];

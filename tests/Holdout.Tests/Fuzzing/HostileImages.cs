@@ -70,7 +70,7 @@ internal static class HostileImages
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            var row = new byte[rowBytes];
+            var row = new byte[(rows ?? height) > 0 ? rowBytes : 0];
             for (var y = 0; y < (rows ?? height); y++)
             {
                 zlib.Write(row);

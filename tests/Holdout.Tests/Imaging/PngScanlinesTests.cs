@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Holdout.Imaging;
 using SkiaSharp;
 
@@ -45,7 +46,8 @@ public sealed class PngScanlinesTests
 
     private static SKBitmap Streamed(byte[] png, SKSizeI need)
     {
-        Assert.Equal(SKCodecResult.Success, PngScanlines.Decode(png, need, out var decoded));
+        using var codec = SKCodec.Create(SKData.CreateCopy(png));
+        Assert.Equal(SKCodecResult.Success, PngScanlines.Decode(png, new SKSizeI(codec.Info.Width, codec.Info.Height), need, out var decoded));
         return decoded!;
     }
 
@@ -94,7 +96,7 @@ public sealed class PngScanlinesTests
 
     private static SKCodecResult Result(byte[] png)
     {
-        var result = PngScanlines.Decode(png, new SKSizeI(8, 8), out var decoded);
+        var result = PngScanlines.Decode(png, new SKSizeI(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))), new SKSizeI(8, 8), out var decoded);
         decoded?.Dispose();
         return result;
     }
