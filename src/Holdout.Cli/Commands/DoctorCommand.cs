@@ -41,7 +41,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var imageLimits = settings.UseImageLimits();
+        using var imageSettings = settings.UseImageSettings();
         if (settings.Deep && settings.Run is null)
         {
             return CliErrors.Usage("--deep trains the run's setup and needs --run RUN (a folder written by holdout train).");

@@ -67,7 +67,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var imageLimits = settings.UseImageLimits();
+        using var imageSettings = settings.UseImageSettings();
         var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)

@@ -1,10 +1,14 @@
 using System.ComponentModel;
+using Holdout.Data;
 using Holdout.Imaging;
 using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
-/// <summary>The options every command that decodes images shares: the pixel limit (<c>--max-pixels</c>).</summary>
+/// <summary>
+/// The options every command that decodes images shares: the pixel limit (<c>--max-pixels</c>); and the per-user
+/// cache of image measurements, so that repeated commands on unchanged files do not decode them again.
+/// </summary>
 internal abstract class ImageReadingSettings : CommandSettings
 {
     [CommandOption("--max-pixels <N>")]
@@ -12,7 +16,18 @@ internal abstract class ImageReadingSettings : CommandSettings
     [DefaultValue(ImageLimits.DefaultMaxPixels)]
     public long MaxPixels { get; init; } = ImageLimits.DefaultMaxPixels;
 
-    /// <summary>Applies <see cref="MaxPixels"/> to everything the command does until disposed.</summary>
+    /// <summary>Applies <see cref="MaxPixels"/> and the measurement cache to everything the command does until disposed.</summary>
     /// <exception cref="HoldoutException">The value is below 1.</exception>
-    public IDisposable UseImageLimits() => ImageLimits.Use(MaxPixels);
+    public IDisposable UseImageSettings() => new Scopes(ImageLimits.Use(MaxPixels), MeasurementCache.Use(MeasurementCache.DefaultFolder));
+
+    private sealed class Scopes(params IDisposable[] scopes) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var scope in scopes.Reverse())
+            {
+                scope.Dispose();
+            }
+        }
+    }
 }

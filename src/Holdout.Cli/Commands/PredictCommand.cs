@@ -61,7 +61,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var imageLimits = settings.UseImageLimits();
+        using var imageSettings = settings.UseImageSettings();
         using var predictor = Predictor.Load(settings.Model, new PredictorOptions(settings.BatchSize, settings.Workers, settings.Tta, settings.TtaVertical));
         var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
         int failed = 0, predicted = 0;

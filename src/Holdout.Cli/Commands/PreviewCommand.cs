@@ -61,7 +61,7 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
     {
         try
         {
-            using var imageLimits = settings.UseImageLimits();
+            using var imageSettings = settings.UseImageSettings();
             if (settings.Count < 1 || settings.Size < 8)
             {
                 throw new HoldoutException($"--count must be at least 1 and --size at least 8 (got {settings.Count} and {settings.Size}).");

@@ -39,7 +39,7 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
     {
         try
         {
-            using var imageLimits = settings.UseImageLimits();
+            using var imageSettings = settings.UseImageSettings();
             var ratios = SplitRatios.Parse(settings.Ratios);
             var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(settings.Strict), cancellationToken);
             DataOutput.WriteSkipped(dataset);

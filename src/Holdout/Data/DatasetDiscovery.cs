@@ -54,7 +54,7 @@ public static class DatasetDiscovery
                 $"Dataset '{path}' has no classes. Expected one subfolder per class (DATA/<class>/image.jpg), DATA/train/<class>/..., or a CSV manifest with path,label rows.");
         }
 
-        var (failures, measured) = CheckImages(candidates, options, cancellationToken);
+        var (failures, measured) = CheckImages(full, candidates, options, cancellationToken);
         var samples = new List<ImageSample>(candidates.Count);
         var properties = new Dictionary<string, ImageProperties>(StringComparer.Ordinal);
         var labelOf = classNames.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
@@ -248,11 +248,13 @@ public static class DatasetDiscovery
     /// Decodes every candidate once and returns the failure reasons and, when measuring, the measurements of the
     /// usable ones. Never throws for a file: whatever goes wrong with one is its reason.
     /// </summary>
-    private static (string?[] Reasons, ImageProperties?[] Measured) CheckImages(List<Candidate> candidates, DiscoveryOptions options, CancellationToken cancellationToken)
+    private static (string?[] Reasons, ImageProperties?[] Measured) CheckImages(string root, List<Candidate> candidates, DiscoveryOptions options,
+        CancellationToken cancellationToken)
     {
         var reasons = new string?[candidates.Count];
         var measured = new ImageProperties?[candidates.Count];
         var maxPixels = options.EffectiveMaxPixels;
+        var cache = options.Measure ? MeasurementCache.Open(root) : null;
         var parallel = new ParallelOptions
         {
             MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
@@ -264,16 +266,29 @@ public static class DatasetDiscovery
             if (!options.Measure)
             {
                 reasons[i] = ImageCheck.Check(path, maxPixels);
+                return;
+            }
+            var stamp = cache is null ? null : MeasurementCache.Stamp.Of(path);
+            if (stamp is { } known && cache!.TryGet(path, known, out var cached))
+            {
+                // Measured before and unchanged since: only the limit, which may have changed, is checked again.
+                reasons[i] = ImageLimits.Refusal(cached!.Width, cached.Height, maxPixels);
+                measured[i] = reasons[i] is null ? cached : null;
             }
             else if (ImageProperties.TryMeasure(path, maxPixels, out var properties, out var reason))
             {
                 measured[i] = properties;
+                if (stamp is { } before)
+                {
+                    cache!.Add(path, before, properties!);
+                }
             }
             else
             {
                 reasons[i] = reason;
             }
         });
+        cache?.Save();
         return (reasons, measured);
     }
 }

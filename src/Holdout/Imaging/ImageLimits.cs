@@ -31,7 +31,7 @@ public static class ImageLimits
     /// </summary>
     public const long DefaultMaxPixels = 178_956_970;
 
-    private static readonly AsyncLocal<long?> Scoped = new();
+    private static readonly AmbientSetting<long?> Scoped = new();
 
     /// <summary>The limit in force here: the innermost <see cref="Use"/> scope's, else <see cref="DefaultMaxPixels"/>.</summary>
     public static long MaxPixels => Scoped.Value ?? DefaultMaxPixels;
@@ -46,9 +46,7 @@ public static class ImageLimits
     public static IDisposable Use(long maxPixels)
     {
         Validate(maxPixels);
-        var previous = Scoped.Value;
-        Scoped.Value = maxPixels;
-        return new Scope(previous);
+        return Scoped.Use(maxPixels);
     }
 
     /// <summary>Refuses a limit below one pixel, naming the option.</summary>
@@ -77,18 +75,4 @@ public static class ImageLimits
     /// <summary>One decimal (179.0), more below one megapixel so that small limits do not read as 0.0.</summary>
     private static string Megapixels(long pixels) =>
         (pixels / 1e6).ToString(pixels >= 1_000_000 ? "0.0" : "0.0##", CultureInfo.InvariantCulture);
-
-    private sealed class Scope(long? previous) : IDisposable
-    {
-        private bool _disposed;
-
-        public void Dispose()
-        {
-            if (!_disposed)
-            {
-                Scoped.Value = previous;
-                _disposed = true;
-            }
-        }
-    }
 }
