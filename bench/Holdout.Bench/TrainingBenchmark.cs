@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Bench;

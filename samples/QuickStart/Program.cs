@@ -1,19 +1,12 @@
 using Holdout.Data;
-using Holdout.Imaging;
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 
-var dataset = DatasetDiscovery.Discover(args.Length > 0 ? args[0] : "samples/beans");   // one subfolder per class
-var split = Splitter.Split(dataset).Manifest;                                          // 70/15/15, stratified, no duplicate across splits
-using var model = ModelFactory.Create(new ModelOptions(Architecture.ResNet18, split.ClassNames, ImageSize: 160, Weights: "bundled"));
-var prep = model.Spec.Preprocessing;                                                   // the backbone's own normalisation
-var train = BatchLoader.ForTraining(split.Samples(DataSplit.Train), prep, new(Augmentation: AugmentationOptions.Standard));
-var val = BatchLoader.ForEvaluation(split.Samples(DataSplit.Validation), prep);
-using var trainer = new Trainer(model, callbacks: [new EarlyStopping(patience: 3)]);
-model.FreezeBackbone();                                                                // first the new head alone...
-trainer.Fit(train, val, new TrainingPhase("head", 1, [new ParameterGroup(model.ParameterGroups()[^1], 1e-3)]));
-model.Unfreeze();                                                                      // ...then every layer, gently
-trainer.Fit(train, val, new TrainingPhase("all", 3, [.. model.ParameterGroups().Select(g => new ParameterGroup(g, 2e-4))]));
-var test = Evaluator.Predict(model, BatchLoader.ForEvaluation(split.Samples(DataSplit.Test), prep));
+var options = new TrainRunOptions(Data: args.Length > 0 ? args[0] : "samples/beans", ImageSize: 160);
+var data = RunData.Prepare(options);                                  // one subfolder per class; 70/15/15, stratified, no duplicate across splits
+using var setup = RunSetup.Create(options, data.Split);               // pretrained ResNet-18 + new head, its own preprocessing, loaders, loss
+setup.Fit(new FineTune(epochs: 4, freezeEpochs: 1), [new EarlyStopping(patience: 3)]);   // the head first, then every layer
+var test = setup.Evaluate(DataSplit.Test);                            // held-out images, never seen in training
 Console.WriteLine($"test accuracy: {test.Accuracy:P1}");
-ModelBundle.Save("quickstart.holdout", model);                                        // weights + classes + preprocessing, one file
+ModelBundle.Save("quickstart.holdout", setup.Model);                  // weights + classes + preprocessing, one file

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Holdout.Runs;
 using Holdout.Training;
 using Spectre.Console;
 
@@ -55,7 +56,7 @@ internal sealed class ConsoleProgress : Callback
         _task.MaxValue = logs.Steps;
         _task.Value = logs.Step;
         _task.Description = Markup.Escape(
-            $"Epoch {logs.Epoch}/{context.PlannedEpochs} {logs.Step}/{logs.Steps} {KerasLogFormat.StepTime(logs.Seconds / logs.Step)}/step " +
+            $"Epoch {logs.Epoch}/{context.PlannedEpochs} {logs.Step}/{logs.Steps} {logs.StepTime}/step " +
             $"loss {logs.Loss.ToString("0.0000", c)} acc {logs.Accuracy.ToString("0.0000", c)}");
     }
 
@@ -66,6 +67,6 @@ internal sealed class ConsoleProgress : Callback
             _task.Value = _task.MaxValue;
             _task.StopTask();
         }
-        WriteLine(KerasLogFormat.EpochLine(logs, context.PlannedEpochs, _steps));
+        WriteLine(logs.ToKerasLine(context.PlannedEpochs, _steps));
     }
 }

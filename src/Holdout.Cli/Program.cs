@@ -1,8 +1,19 @@
-using Holdout.Cli;
 using Holdout;
+using Holdout.Cli;
 using Holdout.Cli.Commands;
-using Spectre.Console;
 using Spectre.Console.Cli;
+
+// --verbose (anywhere on the command line) shows the stack trace of a failure; every other argument goes to the commands.
+CliErrors.Verbose = args.Contains("--verbose");
+args = [.. args.Where(a => a != "--verbose")];
+
+// The last resort: an exception that escapes a background thread ends the process with one line and exit code 1,
+// never an abort with a stack trace (exit code 134).
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    CliErrors.Unexpected(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
+    Environment.Exit(CliErrors.FailureExitCode);
+};
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -54,12 +65,14 @@ catch (CommandRuntimeException e)
 }
 catch (HoldoutException e)
 {
-    AnsiConsole.Console.Profile.Out.Writer.Flush();
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
+    return CliErrors.Failure(e);
 }
 catch (OperationCanceledException)
 {
     Console.Error.WriteLine("cancelled.");
     return 130;
+}
+catch (Exception e)
+{
+    return CliErrors.Unexpected(e);
 }

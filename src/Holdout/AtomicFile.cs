@@ -4,7 +4,7 @@ namespace Holdout;
 /// Writes files so that a reader never sees a half-written one: the content goes to a temporary file in the same
 /// folder, which is flushed and then renamed over the target. A crash leaves either the old file or the new one.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>, creating folders as needed.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)

@@ -16,7 +16,7 @@ internal sealed class SeededRandom
     /// <summary>A well-mixed 64-bit seed from several values.</summary>
     public static ulong Mix(long a, long b = 0, long c = 0, long d = 0)
     {
-        var h = Scramble((ulong)a ^ 0x9E3779B97F4A7C15UL);
+        var h = Scramble((ulong)a ^ Golden);
         h = Scramble(h ^ (ulong)b);
         h = Scramble(h ^ (ulong)c);
         return Scramble(h ^ (ulong)d);
@@ -24,7 +24,7 @@ internal sealed class SeededRandom
 
     public ulong NextUInt64()
     {
-        _state += 0x9E3779B97F4A7C15UL;
+        _state += Golden;
         return Scramble(_state);
     }
 
@@ -47,7 +47,11 @@ internal sealed class SeededRandom
         }
     }
 
-    private static ulong Scramble(ulong z)
+    /// <summary>SplitMix64's increment (the golden ratio in 64 bits).</summary>
+    internal const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>SplitMix64's finaliser: a bijective mix of 64 bits.</summary>
+    internal static ulong Scramble(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

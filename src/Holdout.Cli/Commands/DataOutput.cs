@@ -7,20 +7,20 @@ namespace Holdout.Cli.Commands;
 internal static class DataOutput
 {
     /// <summary>Lists the files a discovery skipped, with the reason (at most 30, then a count).</summary>
-    public static void WriteSkipped(ImageDataset dataset)
+    public static void WriteSkipped(IReadOnlyList<SkippedFile> skippedFiles)
     {
-        if (dataset.Skipped.Count == 0)
+        if (skippedFiles.Count == 0)
         {
             return;
         }
-        AnsiConsole.MarkupLine($"[yellow]Skipped {dataset.Skipped.Count} file(s)[/] (use --strict to make this an error):");
-        foreach (var skipped in dataset.Skipped.Take(30))
+        AnsiConsole.MarkupLine($"[yellow]Skipped {skippedFiles.Count} file(s)[/] (use --strict to make this an error):");
+        foreach (var skipped in skippedFiles.Take(30))
         {
             AnsiConsole.MarkupLine($"  {Markup.Escape(skipped.Path)}: {Markup.Escape(skipped.Reason)}");
         }
-        if (dataset.Skipped.Count > 30)
+        if (skippedFiles.Count > 30)
         {
-            AnsiConsole.MarkupLine($"  ... and {dataset.Skipped.Count - 30} more");
+            AnsiConsole.MarkupLine($"  ... and {skippedFiles.Count - 30} more");
         }
     }
 }

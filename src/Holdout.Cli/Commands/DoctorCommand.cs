@@ -54,7 +54,8 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         }
         catch (HoldoutException e)
         {
-            return CliErrors.Usage(e.Message);
+            // Exit code 1 means "error findings" here, so a doctor that cannot run says so with 2.
+            return CliErrors.Failure(e, CliErrors.UsageExitCode);
         }
         if (settings.Json)
         {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Holdout.Data;
+using Holdout.Runs;
 using Holdout.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -41,27 +42,20 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [DefaultValue(0)]
         public int Workers { get; init; }
 
-        public override ValidationResult Validate()
+        protected override void Check()
         {
-            try
-            {
-                _ = ToOptions();
-                return ValidationResult.Success();
-            }
-            catch (HoldoutException e)
-            {
-                return ValidationResult.Error(e.Message);
-            }
+            base.Check();
+            ToOptions();
         }
 
         public RunEvaluationOptions ToOptions()
         {
-            if (BatchSize is < 1) throw new HoldoutException($"--batch-size must be at least 1, got {BatchSize}.");
-            if (Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {Workers}.");
             DataSplit? split = null;
             if (Split is not null)
                 split = DataSplitNames.TryParse(Split, out var parsed) ? parsed : throw new HoldoutException($"--split '{Split}' is not one of: train, val, test.");
-            return new RunEvaluationOptions(Run, Data, split, BatchSize, Workers);
+            var options = new RunEvaluationOptions(Run, Data, split, BatchSize, Workers);
+            options.Validate();
+            return options;
         }
     }
 
@@ -72,7 +66,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)
         {
-            PredictionsCsv.Write(settings.Predictions, result.Metrics.ClassNames, result.Paths, result.Predictions);
+            result.WritePredictions(settings.Predictions);
             Console.Error.WriteLine($"predictions: {Path.GetFullPath(settings.Predictions)}");
         }
         if (settings.Json)
@@ -95,16 +89,16 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             .AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         summary.AddRow("images", m.SampleCount.ToString(c));
         summary.AddRow("accuracy", F(m.Accuracy));
-        summary.AddRow("loss", F(m.Loss));
+        summary.AddRow("loss", F(result.Predictions.Loss));
         summary.AddRow("macro-F1", F(m.MacroF1));
         if (m.RocAuc is { } auc) summary.AddRow("ROC-AUC", F(auc));
         else if (m.MacroRocAuc is { } macroAuc) summary.AddRow("macro ROC-AUC (one-vs-rest)", F(macroAuc));
         summary.AddRow("expected calibration error", F(m.ExpectedCalibrationError));
-        if (result.Recorded is { } recorded)
+        if (result.RecordedAccuracy is { } recordedAccuracy && result.RecordedLoss is { } recordedLoss)
         {
             string Same(bool same) => same ? "[green](same)[/]" : "[red](differs)[/]";
-            summary.AddRow("summary.json accuracy", $"{F(recorded.Accuracy)} {Same(recorded.Accuracy == m.Accuracy)}");
-            summary.AddRow("summary.json loss", $"{F(recorded.Loss)} {Same(Math.Abs(recorded.Loss - m.Loss) < 1e-9)}");
+            summary.AddRow("summary.json accuracy", $"{F(recordedAccuracy)} {Same(recordedAccuracy == m.Accuracy)}");
+            summary.AddRow("summary.json loss", $"{F(recordedLoss)} {Same(Math.Abs(recordedLoss - result.Predictions.Loss) < 1e-9)}");
         }
         AnsiConsole.Write(summary);
 

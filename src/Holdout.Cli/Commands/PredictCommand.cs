@@ -48,21 +48,26 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         [DefaultValue(0)]
         public int Workers { get; init; }
 
-        public override ValidationResult Validate()
+        public PredictorOptions ToOptions()
         {
-            if (Inputs.Length == 0) return ValidationResult.Error("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
-            if (Top < 1) return ValidationResult.Error($"--top must be at least 1, got {Top}.");
-            if (BatchSize < 1) return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");
-            if (Workers < 0) return ValidationResult.Error($"--workers must be 0 (one per core) or more, got {Workers}.");
-            if (TtaVertical && !Tta) return ValidationResult.Error("--tta-vertical adds to --tta; pass both (--tta --tta-vertical).");
-            return ValidationResult.Success();
+            var options = new PredictorOptions(BatchSize, Workers, Tta, TtaVertical);
+            options.Validate();
+            return options;
+        }
+
+        protected override void Check()
+        {
+            base.Check();
+            if (Inputs.Length == 0) throw new HoldoutException("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
+            if (Top < 1) throw new HoldoutException($"--top must be at least 1, got {Top}.");
+            ToOptions();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var imageSettings = settings.UseImageSettings();
-        using var predictor = Predictor.Load(settings.Model, new PredictorOptions(settings.BatchSize, settings.Workers, settings.Tta, settings.TtaVertical));
+        using var predictor = Predictor.Load(settings.Model, settings.ToOptions());
         var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
         int failed = 0, predicted = 0;
         if (settings.Json)

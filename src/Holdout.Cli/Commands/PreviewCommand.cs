@@ -1,26 +1,22 @@
 using System.ComponentModel;
-using Holdout.Data;
-using Holdout.Imaging;
-using Holdout.Native;
+using Holdout.Models;
+using Holdout.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using TorchSharp;
 
 namespace Holdout.Cli.Commands;
 
-/// <summary><c>holdout preview DATA</c>: a grid of the exact tensors one training batch feeds the model.</summary>
+/// <summary>
+/// <c>holdout preview DATA</c>: a grid of the exact tensors one training batch feeds the model — the run setup
+/// <c>holdout train</c> would build with the same options (split, model preprocessing, augmentation, seed).
+/// </summary>
 internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
 {
-    public sealed class Settings : ImageReadingSettings
+    public sealed class Settings : RunSettings
     {
         [CommandArgument(0, "<DATA>")]
-        [Description("Dataset folder, CSV manifest, or a split.csv (its train split is previewed).")]
+        [Description("Dataset folder, CSV manifest, or a split.csv, as for 'holdout train' (its training split is previewed).")]
         public string Data { get; init; } = "";
-
-        [CommandOption("--augment <PRESET>")]
-        [Description("Augmentation preset: none, light or standard.")]
-        [DefaultValue("standard")]
-        public string Augment { get; init; } = "standard";
 
         [CommandOption("--out <FILE>")]
         [Description("The PNG to write.")]
@@ -28,74 +24,38 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
         public string Out { get; init; } = "grid.png";
 
         [CommandOption("--count <N>")]
-        [Description("Images in the grid (one batch of this size).")]
+        [Description("Images in the grid (the first N of the epoch's training order).")]
         [DefaultValue(16)]
         public int Count { get; init; } = 16;
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the order and augmentation.")]
-        [DefaultValue(0L)]
-        public long Seed { get; init; }
-
         [CommandOption("--epoch <N>")]
-        [Description("Which epoch's batch to show (augmentation changes per epoch).")]
-        [DefaultValue(0)]
-        public int Epoch { get; init; }
+        [Description("Which epoch's batch to show (1-based; augmentation changes per epoch).")]
+        [DefaultValue(1)]
+        public int Epoch { get; init; } = 1;
 
-        [CommandOption("--size <PIXELS>")]
-        [Description("Model input size.")]
-        [DefaultValue(224)]
-        public int Size { get; init; } = 224;
+        public override string? DataPath => Data;
 
-        [CommandOption("--model <NAME>")]
-        [Description("The model whose preprocessing is shown: simple-cnn, resnet18, resnet34 or resnet50 (as for 'holdout train').")]
-        [DefaultValue("resnet18")]
-        public string Model { get; init; } = "resnet18";
+        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared;
 
-        [CommandOption("--weights <WEIGHTS>")]
-        [Description("bundled, none or FILE.safetensors, as for 'holdout train' (the weights decide the preprocessing).")]
-        public string? Weights { get; init; }
+        protected override void Check()
+        {
+            base.Check();
+            if (Count < 1) throw new HoldoutException($"--count must be at least 1, got {Count}.");
+            if (Epoch < 1) throw new HoldoutException($"--epoch must be at least 1, got {Epoch}.");
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        try
-        {
-            using var imageSettings = settings.UseImageSettings();
-            if (settings.Count < 1 || settings.Size < 8)
-            {
-                throw new HoldoutException($"--count must be at least 1 and --size at least 8 (got {settings.Count} and {settings.Size}).");
-            }
-            var augmentation = AugmentationOptions.Preset(settings.Augment);
-            // Only the previewed batch is decoded for real; the rest need only be checked, not measured.
-            var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(Measure: false), cancellationToken);
-            DataOutput.WriteSkipped(dataset);
-            var samples = dataset.HasGivenSplit ? dataset.InSplit(DataSplit.Train) : dataset.Samples;
-            if (samples.Count == 0)
-            {
-                throw new HoldoutException($"Dataset '{settings.Data}' has no training images to preview.");
-            }
-            // The preprocessing travels with the model: build it as 'holdout train' would and take its specification.
-            var options = new Holdout.Training.TrainRunOptions(Model: CliOptions.Architecture(settings.Model), Weights: settings.Weights, ImageSize: settings.Size);
-            Preprocessing preprocessing;
-            using (var model = Holdout.Models.ModelFactory.Create(new Holdout.Models.ModelOptions(options.Model, dataset.ClassNames, settings.Size, options.EffectiveWeights)))
-                preprocessing = model.Spec.Preprocessing;
-            var loader = BatchLoader.ForTraining(samples, preprocessing,
-                new BatchLoaderOptions(BatchSize: Math.Min(settings.Count, samples.Count), Augmentation: augmentation, Seed: settings.Seed));
-
-            NativeRuntime.EnsureInitialized();
-            using var scope = torch.NewDisposeScope();
-            using var batch = loader.Batches(settings.Epoch, cancellationToken).First();
-            var images = batch.Images.data<float>().ToArray();
-            var captions = batch.Indices.Select(i => dataset.ClassNames[samples[i].Label]).ToList();
-            AtomicFile.WriteAllBytes(settings.Out, BatchPreview.RenderGrid(images, captions, preprocessing));
-            AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(settings.Out))}[/]: {batch.Count} images as the model sees them ({Markup.Escape(settings.Augment)} augmentation, epoch {settings.Epoch}, {settings.Size}x{settings.Size}, de-normalised).");
-            return 0;
-        }
-        catch (HoldoutException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
+        using var imageSettings = settings.UseImageSettings();
+        var options = settings.ToOptions();
+        var data = RunData.Prepare(options, cancellationToken: cancellationToken);
+        DataOutput.WriteSkipped(data.Skipped);
+        using var setup = RunSetup.Create(options, data.Split);
+        setup.WritePreview(settings.Out, settings.Epoch, settings.Count, cancellationToken);
+        var size = setup.Preprocessing.InputSize;
+        AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(settings.Out))}[/]: {Math.Min(settings.Count, setup.Train.SampleCount)} training images as the model sees them " +
+                               $"({Markup.Escape(options.Augment)} augmentation, epoch {settings.Epoch}, {size}x{size}, de-normalised).");
+        return 0;
     }
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Holdout.Reporting;
+using Holdout.Runs;
 using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;

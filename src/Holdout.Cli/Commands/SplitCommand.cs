@@ -37,12 +37,11 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        try
         {
             using var imageSettings = settings.UseImageSettings();
             var ratios = SplitRatios.Parse(settings.Ratios);
             var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(settings.Strict), cancellationToken);
-            DataOutput.WriteSkipped(dataset);
+            DataOutput.WriteSkipped(dataset.Skipped);
             var result = Splitter.Split(dataset, new SplitOptions(ratios, settings.Seed), cancellationToken);
             result.Manifest.Write(settings.Out);
 
@@ -96,11 +95,6 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
             }
             AnsiConsole.MarkupLine($"Wrote [green]{Markup.Escape(Path.GetFullPath(settings.Out))}[/]");
             return 0;
-        }
-        catch (HoldoutException e)
-        {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
         }
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Holdout.Data;
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -11,21 +12,8 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout train [DATA]</c>: the main job.</summary>
 internal sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : ImageReadingSettings
+    public sealed class Settings : SampleDataSettings
     {
-        [CommandArgument(0, "[DATA]")]
-        [Description("Images: a folder with one subfolder per class, a folder split into train/val/test, or a CSV manifest (path,label[[,split]]). Default: the sample in samples/beans.")]
-        public string? Data { get; init; }
-
-        [CommandOption("--model <NAME>")]
-        [Description("simple-cnn, resnet18, resnet34 or resnet50.")]
-        [DefaultValue("resnet18")]
-        public string Model { get; init; } = "resnet18";
-
-        [CommandOption("--weights <WEIGHTS>")]
-        [Description("bundled (offline ImageNet weights; resnet18 only), none, or a torchvision-format FILE.safetensors. Default: bundled for resnet18, none for simple-cnn.")]
-        public string? Weights { get; init; }
-
         [CommandOption("--recipe <RECIPE>")]
         [Description("fine-tune (head first, then all layers with discriminative learning rates), frozen (head only) or scratch. Default: fine-tune with pretrained weights, scratch without.")]
         public string? Recipe { get; init; }
@@ -45,32 +33,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(100.0)]
         public double LearningRateMultiplier { get; init; } = 100;
 
-        [CommandOption("--batch-size <N>")]
-        [DefaultValue(32)]
-        public int BatchSize { get; init; } = 32;
-
-        [CommandOption("--image-size <PX>")]
-        [Description("Model input side in pixels. Default: 224 (128 for simple-cnn).")]
-        public int? ImageSize { get; init; }
-
         [CommandOption("--lr <RATE>")]
         [Description("Peak learning rate of the head. Default: 1e-3 (2e-3 for simple-cnn). 'holdout lr-find' suggests one.")]
         public double? LearningRate { get; init; }
-
-        [CommandOption("--augment <PRESET>")]
-        [Description("none, light or standard.")]
-        [DefaultValue("standard")]
-        public string Augment { get; init; } = "standard";
-
-        [CommandOption("--seed <N>")]
-        [Description("Drives splitting, shuffling, augmentation and initialisation.")]
-        [DefaultValue(42L)]
-        public long Seed { get; init; } = 42;
-
-        [CommandOption("--split <RATIOS>")]
-        [Description("Train/validation/test percentages (ignored when DATA is already split).")]
-        [DefaultValue("70/15/15")]
-        public string Split { get; init; } = "70/15/15";
 
         [CommandOption("--patience <N>")]
         [Description("Early stopping: epochs without improvement of --monitor before stopping (0 = off). The best weights are restored.")]
@@ -81,11 +46,6 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("The metric early stopping and the best checkpoint watch: val_loss or val_acc.")]
         [DefaultValue("val_loss")]
         public string Monitor { get; init; } = "val_loss";
-
-        [CommandOption("--workers <N>")]
-        [Description("Image decoding workers (0 = one per core).")]
-        [DefaultValue(0)]
-        public int Workers { get; init; }
 
         [CommandOption("--optimizer <NAME>")]
         [Description("adam, adam-w or sgd.")]
@@ -129,26 +89,27 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Continue an interrupted run from its last checkpoint, with its own options.")]
         public string? Resume { get; init; }
 
-        public override ValidationResult Validate()
+        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with
         {
-            try
-            {
-                _ = ToOptions();
-                return ValidationResult.Success();
-            }
-            catch (HoldoutException e)
-            {
-                return ValidationResult.Error(e.Message);
-            }
-        }
-
-        public TrainRunOptions ToOptions() => new(
-            Data, CliOptions.Architecture(Model), Weights,
-            Recipe is null ? null : CliOptions.Parse<Recipe>("--recipe", Recipe),
-            Epochs, FreezeEpochs, LearningRateMultiplier, BatchSize, ImageSize, LearningRate,
-            CliOptions.Augment(Augment), Seed, CliOptions.Ratios(Split), Patience, CliOptions.Monitor(Monitor), Workers, Out,
-            CliOptions.Parse<OptimizerKind>("--optimizer", Optimizer), CliOptions.Parse<ScheduleKind>("--schedule", Schedule),
-            WeightDecay, LabelSmoothing, ClassWeights, TrainBatchNorm, Strict, DropLast);
+            Recipe = Recipe is null ? null : OptionNames.Parse<RecipeKind>("--recipe", Recipe),
+            Epochs = Epochs,
+            FreezeEpochs = FreezeEpochs,
+            LearningRateMultiplier = LearningRateMultiplier,
+            BatchSize = BatchSize,
+            LearningRate = LearningRate,
+            Patience = Patience,
+            Monitor = Monitor,
+            Workers = Workers,
+            Out = Out,
+            Optimizer = OptionNames.Parse<OptimizerKind>("--optimizer", Optimizer),
+            Schedule = OptionNames.Parse<ScheduleKind>("--schedule", Schedule),
+            WeightDecay = WeightDecay,
+            LabelSmoothing = LabelSmoothing,
+            ClassWeights = ClassWeights,
+            TrainBatchNorm = TrainBatchNorm,
+            Strict = Strict,
+            DropLast = DropLast,
+        };
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -184,6 +145,6 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         AnsiConsole.Write(table);
         if (result.Metrics.TryGetValue(DataSplit.Test, out var test))
             Console.WriteLine($"test accuracy: {test.Accuracy.ToString("0.0000", c)} (macro-F1 {test.MacroF1.ToString("0.0000", c)}) on {test.SampleCount} held-out images");
-        Console.WriteLine($"run folder: {result.Files.Folder}");
+        Console.WriteLine($"run folder: {result.Folder}");
     }
 }

@@ -79,7 +79,7 @@ public sealed class BatchLoader : IBatchSource
         var order = Enumerable.Range(0, _samples.Count).ToArray();
         if (IsTraining)
         {
-            new SeededRandom(SeededRandom.Mix(_options.Seed, epoch, 0x0DE5)).Shuffle(order);
+            new SeededRandom(SeededRandom.Mix(_options.Seed, epoch, SeedPurpose.LoaderOrder)).Shuffle(order);
         }
         var used = BatchCount * _options.BatchSize;
         return used < order.Length ? order[..used] : order;

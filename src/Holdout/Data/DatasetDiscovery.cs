@@ -14,8 +14,8 @@ namespace Holdout.Data;
 /// </list>
 /// Files are recognised by content, not by extension, and each is decoded once: that decode both checks it and
 /// measures it (<see cref="ImageDataset.Properties"/>). Files that cannot be used (empty, not an image, over the
-/// pixel limit of <see cref="DiscoveryOptions.MaxPixels"/>, truncated, undecodable, missing) are skipped and listed in <see cref="ImageDataset.Skipped"/> with the reason, or are an
-/// error with <see cref="DiscoveryOptions.Strict"/>. Hidden files and folders (name starting with '.') are ignored.
+/// pixel limit of <see cref="DiscoveryOptions.MaxPixels"/>, truncated, undecodable, missing) are skipped and listed
+/// in <see cref="ImageDataset.Skipped"/> with the reason, or are an error with <see cref="DiscoveryOptions.Strict"/>. Hidden files and folders (name starting with '.') are ignored.
 /// </summary>
 public static class DatasetDiscovery
 {
@@ -174,63 +174,50 @@ public static class DatasetDiscovery
 
     private static List<Candidate> ReadManifest(string csvPath, List<SkippedFile> skipped)
     {
-        var folder = Path.GetDirectoryName(csvPath)!;
-        var lines = File.ReadAllLines(csvPath);
+        var table = CsvTable.Read(csvPath);
         var candidates = new List<Candidate>();
         int pathColumn = 0, labelColumn = 1, splitColumn = 2;
-        var headerSeen = false;
-        for (var lineNumber = 1; lineNumber <= lines.Length; lineNumber++)
+        var rows = table.Rows;
+        if (rows.Count > 0 && rows[0].Fields.Select(f => f.Trim().ToLowerInvariant()).ToList() is var names && names.Contains("path"))
         {
-            var line = lines[lineNumber - 1];
-            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
-            {
-                continue;
-            }
-            var fields = CsvText.SplitLine(line);
-            if (!headerSeen)
-            {
-                headerSeen = true;
-                var names = fields.Select(f => f.Trim().ToLowerInvariant()).ToList();
-                if (names.Contains("path"))
-                {
-                    pathColumn = names.IndexOf("path");
-                    labelColumn = names.IndexOf("label");
-                    splitColumn = names.IndexOf("split");
-                    if (labelColumn < 0)
-                    {
-                        throw new HoldoutException(
-                            $"Manifest '{csvPath}' line {lineNumber}: the header has no 'label' column. Expected a header path,label[,split].");
-                    }
-                    continue;
-                }
-            }
-            var width = Math.Max(pathColumn, labelColumn) + 1;
-            if (fields.Count < width)
+            pathColumn = names.IndexOf("path");
+            labelColumn = names.IndexOf("label");
+            splitColumn = names.IndexOf("split");
+            if (labelColumn < 0)
             {
                 throw new HoldoutException(
-                    $"Manifest '{csvPath}' line {lineNumber}: expected path,label[,split] but found '{line}'. Fix the line or remove it.");
+                    $"Manifest '{csvPath}' line {rows[0].Line}: the header has no 'label' column. Expected a header path,label[,split].");
             }
-            var file = fields[pathColumn].Trim();
-            var label = fields[labelColumn].Trim();
+            rows = [.. rows.Skip(1)];
+        }
+        foreach (var row in rows)
+        {
+            if (row.Fields.Count < Math.Max(pathColumn, labelColumn) + 1)
+            {
+                throw new HoldoutException(
+                    $"Manifest '{csvPath}' line {row.Line}: expected path,label[,split] but found '{row}'. Fix the line or remove it.");
+            }
+            var file = row[pathColumn];
+            var label = row[labelColumn];
             if (file.Length == 0 || label.Length == 0)
             {
                 throw new HoldoutException(
-                    $"Manifest '{csvPath}' line {lineNumber}: the path or label is empty. Every row needs a path and a label.");
+                    $"Manifest '{csvPath}' line {row.Line}: the path or label is empty. Every row needs a path and a label.");
             }
             DataSplit? split = null;
-            if (splitColumn >= 0 && splitColumn < fields.Count && fields[splitColumn].Trim().Length > 0)
+            if (row[splitColumn].Length > 0)
             {
-                if (!DataSplitNames.TryParse(fields[splitColumn], out var parsed))
+                if (!DataSplitNames.TryParse(row[splitColumn], out var parsed))
                 {
                     throw new HoldoutException(
-                        $"Manifest '{csvPath}' line {lineNumber}: unknown split '{fields[splitColumn]}'. Expected train, val (or valid, validation) or test, or an empty field.");
+                        $"Manifest '{csvPath}' line {row.Line}: unknown split '{row[splitColumn]}'. Expected train, val (or valid, validation) or test, or an empty field.");
                 }
                 split = parsed;
             }
-            var full = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(folder, file));
+            var full = table.Resolve(file);
             if (!File.Exists(full))
             {
-                skipped.Add(new SkippedFile(full, $"file not found (manifest line {lineNumber})"));
+                skipped.Add(new SkippedFile(full, $"file not found (manifest line {row.Line})"));
                 continue;
             }
             candidates.Add(new Candidate(full, label, split));
@@ -245,8 +232,9 @@ public static class DatasetDiscovery
     }
 
     /// <summary>
-    /// Decodes every candidate once and returns the failure reasons and, when measuring, the measurements of the
-    /// usable ones. Never throws for a file: whatever goes wrong with one is its reason.
+    /// Decodes every candidate once (or takes its measurement from the cache when unchanged) and returns the failure
+    /// reasons and the measurements of the usable ones. Never throws for a file: whatever goes wrong with one is its
+    /// reason.
     /// </summary>
     private static (string?[] Reasons, ImageProperties?[] Measured) CheckImages(string root, List<Candidate> candidates, DiscoveryOptions options,
         CancellationToken cancellationToken)
@@ -254,7 +242,7 @@ public static class DatasetDiscovery
         var reasons = new string?[candidates.Count];
         var measured = new ImageProperties?[candidates.Count];
         var maxPixels = options.EffectiveMaxPixels;
-        var cache = options.Measure ? MeasurementCache.Open(root) : null;
+        var cache = MeasurementCache.Open(root);
         var parallel = new ParallelOptions
         {
             MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
@@ -263,11 +251,6 @@ public static class DatasetDiscovery
         Parallel.For(0, candidates.Count, parallel, i =>
         {
             var path = candidates[i].Path;
-            if (!options.Measure)
-            {
-                reasons[i] = ImageCheck.Check(path, maxPixels);
-                return;
-            }
             var stamp = cache is null ? null : MeasurementCache.Stamp.Of(path);
             if (stamp is { } known && cache!.TryGet(path, known, out var cached))
             {

@@ -7,11 +7,7 @@ namespace Holdout.Data;
 /// <param name="Workers">Threads that check the images. Defaults to 0 = one per processor core.</param>
 /// <param name="MaxPixels">The largest width x height accepted; larger images are skipped with their dimensions.
 /// Defaults to null = <see cref="ImageLimits.MaxPixels"/> (179 megapixels unless changed).</param>
-/// <param name="Measure">Measure each image (fingerprint, size, statistics: <see cref="ImageDataset.Properties"/>) in
-/// the decode that checks it, so the <see cref="Splitter"/> and the data audit need not decode again. Defaults to
-/// true; false only checks that each file decodes (JPEG at 1/8 scale), which is faster when nothing is split or
-/// audited afterwards (e.g. a preview).</param>
-public sealed record DiscoveryOptions(bool Strict = false, int Workers = 0, long? MaxPixels = null, bool Measure = true)
+public sealed record DiscoveryOptions(bool Strict = false, int Workers = 0, long? MaxPixels = null)
 {
     /// <summary>The pixel limit in effect: <see cref="MaxPixels"/> or <see cref="ImageLimits.MaxPixels"/>.</summary>
     public long EffectiveMaxPixels => MaxPixels ?? ImageLimits.MaxPixels;

@@ -9,7 +9,7 @@ namespace Holdout.Data;
 /// duplicates across splits and duplicates with conflicting labels.
 /// Near-duplicate search compares every pair (64-bit popcounts, parallel): fine up to tens of thousands of images.
 /// </summary>
-public static class DuplicateFinder
+internal static class DuplicateFinder
 {
     /// <summary>Decodes and fingerprints <paramref name="paths"/>, then groups them.</summary>
     /// <param name="paths">Image files (readable; see <see cref="DatasetDiscovery"/>).</param>

@@ -18,7 +18,7 @@ public sealed class DuplicateGroups
     }
 
     /// <summary>The fingerprints of the images searched, in input order.</summary>
-    public IReadOnlyList<ImageFingerprint> Fingerprints { get; }
+    internal IReadOnlyList<ImageFingerprint> Fingerprints { get; }
 
     /// <summary>Groups of two or more images, ordered by their first member.</summary>
     public IReadOnlyList<DuplicateGroup> Groups { get; }

@@ -21,10 +21,10 @@ public sealed record ImageDataset(
     /// <summary>
     /// What discovery measured on each usable image in the one decode that checked it (fingerprint, format, size,
     /// statistics), by full path. The <see cref="Splitter"/> and the data audit take fingerprints and statistics
-    /// from here instead of decoding again. Empty for a dataset built by hand or discovered with
-    /// <see cref="DiscoveryOptions.Measure"/> off; anything missing is measured when needed.
+    /// from here instead of decoding again. Empty for a dataset built by hand; anything missing is measured when
+    /// needed.
     /// </summary>
-    public IReadOnlyDictionary<string, ImageProperties> Properties { get; init; } = new Dictionary<string, ImageProperties>(StringComparer.Ordinal);
+    internal IReadOnlyDictionary<string, ImageProperties> Properties { get; init; } = new Dictionary<string, ImageProperties>(StringComparer.Ordinal);
 
     /// <summary>True when the layout or manifest assigned every sample to a split.</summary>
     public bool HasGivenSplit => Samples.Count > 0 && Samples.Any(s => s.GivenSplit is not null);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Holdout.Data;
 
@@ -7,8 +9,9 @@ namespace Holdout.Data;
 /// A dataset's split written down once and reused by training, evaluation and prediction, so a run never re-splits
 /// silently: <c>split.csv</c> with the columns <c>path,label,split,group</c> (split = train, val or test; group = the
 /// duplicate group number, shared by copies of the same photo). Paths are relative to the CSV's folder when the image
-/// lies under it, else absolute. The first line is a comment (<c># holdout split ...</c>) that records the seed,
-/// ratios and source; CSV readers that do not skip '#' lines can use <c>skiprows=1</c>.
+/// lies under it, else absolute. The file is plain RFC 4180 CSV with the header on line 1, so pandas, Excel and
+/// Python's <c>csv.DictReader</c> read it as is; the seed, ratios and source go to a sidecar <c>split.json</c> beside it
+/// (<see cref="MetadataPath"/>).
 /// </summary>
 public sealed class SplitManifest
 {
@@ -72,28 +75,38 @@ public sealed class SplitManifest
         return dataset.Samples.Where(s => !listed.Contains(s.Path)).ToList();
     }
 
-    /// <summary>Writes the manifest to <paramref name="path"/> atomically.</summary>
+    /// <summary>The sidecar that records a manifest's seed, ratios and source: <c>split.csv</c> → <c>split.json</c>.</summary>
+    /// <param name="path">The manifest's path.</param>
+    public static string MetadataPath(string path) => Path.ChangeExtension(path, ".json");
+
+    /// <summary>Writes the manifest to <paramref name="path"/> and its sidecar (<see cref="MetadataPath"/>), each atomically.</summary>
     /// <param name="path">The CSV file to write, e.g. <c>split.csv</c>.</param>
     public void Write(string path)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture,
-            $"# holdout split: seed={(Seed?.ToString(CultureInfo.InvariantCulture) ?? "given")} ratios={(Ratios?.ToString() ?? "given")} source={Source}\n");
-        text.Append("path,label,split,group\n");
+        var text = new StringBuilder("path,label,split,group\n");
         foreach (var entry in Entries)
         {
-            text.Append(CsvText.Escape(CsvText.RelativePath(folder, entry.Path))).Append(',')
-                .Append(CsvText.Escape(entry.Label)).Append(',')
+            text.Append(CsvTable.Escape(CsvTable.RelativePath(folder, entry.Path))).Append(',')
+                .Append(CsvTable.Escape(entry.Label)).Append(',')
                 .Append(entry.Split.ToName()).Append(',')
                 .Append(entry.Group.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
+        var metadata = new JsonObject
+        {
+            ["format"] = "holdout-split",
+            ["seed"] = Seed,
+            ["ratios"] = Ratios?.ToString(),
+            ["source"] = Source,
+            ["images"] = Entries.Count,
+        };
+        AtomicFile.WriteAllText(MetadataPath(path), metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(path, text.ToString());
     }
 
     /// <summary>
     /// Reads a manifest written by <see cref="Write"/> and checks it: header, split names, group numbers, and that
-    /// every listed file still exists.
+    /// every listed file still exists. Files written by earlier versions (metadata in a first '#' line) are read too.
     /// </summary>
     /// <param name="path">The <c>split.csv</c> file.</param>
     /// <exception cref="HoldoutException">The file is missing or malformed, or lists a file that no longer exists.</exception>
@@ -103,50 +116,30 @@ public sealed class SplitManifest
         {
             throw new HoldoutException($"Split manifest '{path}' does not exist. Create it with: holdout split DATA --out {path}");
         }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        long? seed = null;
-        SplitRatios? ratios = null;
-        var source = folder;
-        var entries = new List<SplitEntry>();
-        var headerSeen = false;
-        var lines = File.ReadAllLines(path);
-        for (var lineNumber = 1; lineNumber <= lines.Length; lineNumber++)
+        var table = CsvTable.Read(path);
+        var (seed, ratios, source) = ReadMetadata(path, table.Folder);
+        var rows = table.Rows;
+        if (rows.Count == 0 || !string.Join(',', rows[0].Fields.Select(f => f.Trim().ToLowerInvariant())).Equals("path,label,split,group", StringComparison.Ordinal))
         {
-            var line = lines[lineNumber - 1];
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            if (line.StartsWith('#'))
-            {
-                ReadComment(line, ref seed, ref ratios, ref source);
-                continue;
-            }
-            var fields = CsvText.SplitLine(line);
-            if (!headerSeen)
-            {
-                if (!string.Join(',', fields.Select(f => f.Trim().ToLowerInvariant())).Equals("path,label,split,group", StringComparison.Ordinal))
-                {
-                    throw new HoldoutException(
-                        $"Split manifest '{path}' line {lineNumber}: expected the header path,label,split,group but found '{line}'. Re-create it with: holdout split DATA --out {path}");
-                }
-                headerSeen = true;
-                continue;
-            }
-            if (fields.Count != 4 || !DataSplitNames.TryParse(fields[2], out var split)
-                || !int.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var group) || fields[1].Trim().Length == 0)
+            throw new HoldoutException(
+                $"Split manifest '{path}' line {(rows.Count == 0 ? 1 : rows[0].Line)}: expected the header path,label,split,group but found '{(rows.Count == 0 ? "" : rows[0].ToString())}'. Re-create it with: holdout split DATA --out {path}");
+        }
+        var entries = new List<SplitEntry>();
+        foreach (var row in rows.Skip(1))
+        {
+            if (row.Fields.Count != 4 || !DataSplitNames.TryParse(row[2], out var split)
+                || !int.TryParse(row[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var group) || row[1].Length == 0)
             {
                 throw new HoldoutException(
-                    $"Split manifest '{path}' line {lineNumber}: expected path,label,(train|val|test),group-number but found '{line}'. Fix the line or re-create the manifest with holdout split.");
+                    $"Split manifest '{path}' line {row.Line}: expected path,label,(train|val|test),group-number but found '{row}'. Fix the line or re-create the manifest with holdout split.");
             }
-            var file = fields[0].Trim();
-            var full = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(folder, file));
+            var full = table.Resolve(row[0]);
             if (!File.Exists(full))
             {
                 throw new HoldoutException(
-                    $"Split manifest '{path}' line {lineNumber}: image '{full}' no longer exists. Restore it, or re-create the split with holdout split (the new split will differ).");
+                    $"Split manifest '{path}' line {row.Line}: image '{full}' no longer exists. Restore it, or re-create the split with holdout split (the new split will differ).");
             }
-            entries.Add(new SplitEntry(full, fields[1].Trim(), split, group));
+            entries.Add(new SplitEntry(full, row[1], split, group));
         }
         if (entries.Count == 0)
         {
@@ -155,35 +148,48 @@ public sealed class SplitManifest
         return new SplitManifest(entries, seed, ratios, source);
     }
 
-    private static void ReadComment(string line, ref long? seed, ref SplitRatios? ratios, ref string source)
+    private static (long? Seed, SplitRatios? Ratios, string Source) ReadMetadata(string path, string folder)
     {
-        if (!line.StartsWith("# holdout split:", StringComparison.Ordinal))
+        var sidecar = MetadataPath(path);
+        if (File.Exists(sidecar))
         {
-            return;
-        }
-        var rest = line["# holdout split:".Length..];
-        var sourceAt = rest.IndexOf(" source=", StringComparison.Ordinal);
-        if (sourceAt >= 0)
-        {
-            source = rest[(sourceAt + " source=".Length)..];
-            rest = rest[..sourceAt];
-        }
-        foreach (var pair in rest.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals < 0)
+            try
             {
-                continue;
+                var json = JsonNode.Parse(File.ReadAllText(sidecar))?.AsObject();
+                if (json?["format"]?.GetValue<string>() == "holdout-split")
+                {
+                    var ratios = json["ratios"]?.GetValue<string>();
+                    return (json["seed"]?.GetValue<long>(), ratios is null ? null : SplitRatios.Parse(ratios), json["source"]?.GetValue<string>() ?? folder);
+                }
             }
-            var (key, value) = (pair[..equals], pair[(equals + 1)..]);
-            if (key == "seed" && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s))
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or HoldoutException)
             {
-                seed = s;
-            }
-            else if (key == "ratios" && value != "given")
-            {
-                ratios = SplitRatios.Parse(value);
+                // A damaged sidecar only loses the provenance; the split itself is in the CSV.
             }
         }
+        // Earlier versions wrote the metadata as a first line "# holdout split: seed=.. ratios=.. source=..".
+        long? seed = null;
+        SplitRatios? legacyRatios = null;
+        var source = folder;
+        var first = File.ReadLines(path).FirstOrDefault();
+        if (first is not null && first.StartsWith("# holdout split:", StringComparison.Ordinal))
+        {
+            var rest = first["# holdout split:".Length..];
+            var sourceAt = rest.IndexOf(" source=", StringComparison.Ordinal);
+            if (sourceAt >= 0)
+            {
+                source = rest[(sourceAt + " source=".Length)..];
+                rest = rest[..sourceAt];
+            }
+            foreach (var pair in rest.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 0) continue;
+                var (key, value) = (pair[..equals], pair[(equals + 1)..]);
+                if (key == "seed" && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)) seed = s;
+                else if (key == "ratios" && value != "given") legacyRatios = SplitRatios.Parse(value);
+            }
+        }
+        return (seed, legacyRatios, source);
     }
 }

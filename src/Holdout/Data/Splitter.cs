@@ -105,7 +105,7 @@ public static class Splitter
         }
         var targets = Targets(total, weights);
 
-        var random = new SeededRandom(SeededRandom.Mix(seed, label, 0x5B117));
+        var random = new SeededRandom(SeededRandom.Mix(seed, label, SeedPurpose.Split));
         random.Shuffle(units);
         var ordered = units.Select((u, i) => (Unit: u, Order: i)).OrderByDescending(u => u.Unit.Count).ThenBy(u => u.Order).ToList();
         var filled = new int[toFill.Count];

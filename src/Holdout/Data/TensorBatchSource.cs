@@ -47,14 +47,18 @@ public sealed class TensorBatchSource : IBatchSource, IDisposable
     public IEnumerable<ImageBatch> Batches(int epoch, CancellationToken cancellationToken = default)
     {
         var order = Enumerable.Range(0, SampleCount).ToArray();
-        if (_shuffle) new Random(Seeds.Derive32(_seed, 0x5eed, epoch)).Shuffle(order);
+        if (_shuffle) new Random(Seeds.Derive32(_seed, SeedPurpose.TensorShuffle, epoch)).Shuffle(order);
         for (int b = 0; b < BatchCount; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var indices = order.AsSpan(b * _batchSize, Math.Min(_batchSize, SampleCount - b * _batchSize)).ToArray();
-            using var index = torch.tensor(indices.Select(i => (long)i).ToArray());
-            var images = _inputs.index_select(0, index).DetachFromDisposeScope();
-            var labels = _labels.index_select(0, index).DetachFromDisposeScope();
+            Tensor images, labels;
+            using (NewDisposeScope())
+            {
+                var index = torch.tensor(indices.Select(i => (long)i).ToArray()).to(_inputs.device);
+                images = _inputs.index_select(0, index).DetachFromDisposeScope();
+                labels = _labels.index_select(0, index.to(_labels.device)).DetachFromDisposeScope();
+            }
             yield return new ImageBatch(images, labels, indices);
         }
     }

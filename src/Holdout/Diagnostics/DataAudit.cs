@@ -11,7 +11,7 @@ namespace Holdout.Diagnostics;
 /// image is decoded once (fingerprint and statistics from the same pixels); duplicates are grouped by
 /// <see cref="DuplicateFinder"/>, the same way the <see cref="Splitter"/> keeps copies together.
 /// </summary>
-public static class DataAudit
+internal static class DataAudit
 {
     private static readonly string[] SplitOrder = ["train", "val", "test"];
 

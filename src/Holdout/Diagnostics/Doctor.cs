@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Holdout.Data;
 using Holdout.Models;
 using Holdout.Native;
+using Holdout.Runs;
 using Holdout.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -101,28 +100,18 @@ public static class Doctor
     private static DoctorReport ExamineRun(RunFiles run, SplitManifest manifest, PipelineCheckOptions options, CancellationToken cancellationToken)
     {
         NativeRuntime.EnsureInitialized();
-        var config = JsonNode.Parse(File.ReadAllText(run.Config))!.AsObject();
-        var trainOptions = config["options"].Deserialize<TrainRunOptions>(TrainingRun.Json)
-            ?? throw new HoldoutException($"'{run.Config}' has no options section; it was not written by holdout train.");
-        var classes = manifest.ClassNames;
-        torch.manual_seed(Seeds.Derive(trainOptions.Seed, 0x1417));
-        using var model = ModelFactory.Create(new ModelOptions(trainOptions.Model, classes, trainOptions.EffectiveImageSize, trainOptions.EffectiveWeights, Seed: trainOptions.Seed));
-        model.FrozenBatchNorm = trainOptions.TrainBatchNorm ? BatchNormPolicy.TrainBatchNorm : BatchNormPolicy.FrozenStaysInEval;
-        if (trainOptions.EffectiveRecipe != Recipe.Scratch)
-        {
-            model.FreezeBackbone();
-        }
-        var pre = model.Spec.Preprocessing;
-        var train = Loaders.Training(manifest.Samples(DataSplit.Train), pre, trainOptions);
-        var validation = Loaders.Evaluation(manifest.Samples(DataSplit.Validation), pre, trainOptions);
-        var smoothing = trainOptions.LabelSmoothing;
+        var config = RunConfig.Read(run.Config);
+        // The run's own setup at initialisation: its model, BatchNorm policy, loaders and loss, prepared for the
+        // recipe's first phase (the head alone with a frozen pretrained backbone).
+        using var setup = RunSetup.Create(config.Options, manifest);
+        setup.Recipe.Phases[0].Prepare(setup.Model);
         var counts = manifest.Counts();
-        var validationCounts = Enumerable.Range(0, classes.Count).Select(c => counts[c, (int)DataSplit.Validation]).ToArray();
-        var setup = new PipelineSetup(model, (outputs, labels) => nn.functional.cross_entropy(outputs, labels, label_smoothing: smoothing), train, validation)
+        var validationCounts = Enumerable.Range(0, manifest.ClassNames.Count).Select(c => counts[c, (int)DataSplit.Validation]).ToArray();
+        var pipeline = new PipelineSetup(setup.Model, setup.Loss.Mean, setup.Train, setup.Validation)
         {
             History = File.Exists(run.History) ? HistoryCsv.Read(run.History) : null,
             MajorityRate = validationCounts.Sum() == 0 ? null : validationCounts.Max() / (double)validationCounts.Sum(),
         };
-        return Examine(setup, options, cancellationToken);
+        return Examine(pipeline, options, cancellationToken);
     }
 }

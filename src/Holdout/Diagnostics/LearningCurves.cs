@@ -8,7 +8,7 @@ namespace Holdout.Diagnostics;
 /// rate while training improves, overfitting (the epoch where the gap opens and its size), divergence (the loss
 /// explodes or becomes NaN) and underfitting (training accuracy itself stays low).
 /// </summary>
-public static class LearningCurves
+internal static class LearningCurves
 {
     private static readonly IFormatProvider Inv = CultureInfo.InvariantCulture;
 

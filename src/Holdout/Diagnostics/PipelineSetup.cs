@@ -1,7 +1,6 @@
 using Holdout.Data;
 using Holdout.Imaging;
 using Holdout.Training;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Holdout.Diagnostics;
@@ -24,10 +23,13 @@ public sealed record PipelineSetup(nn.Module<Tensor, Tensor> Model, Func<Tensor,
     public Preprocessing? ExpectedInput { get; init; }
 
     /// <summary>
-    /// Builds the optimiser the training uses over the trainable parameters; the deep checks train with it.
-    /// Defaults to null: Adam with learning rate 3e-3.
+    /// The optimiser the training uses (kind, weight decay, momentum); the deep checks train with it through
+    /// <see cref="Trainer"/>. Defaults to null: Adam without weight decay.
     /// </summary>
-    public Func<IReadOnlyList<Parameter>, OptimizerHelper>? Optimizer { get; init; }
+    public TrainingOptions? Training { get; init; }
+
+    /// <summary>The learning rate the deep checks train the trainable parameters at. Defaults to 3e-3.</summary>
+    public double LearningRate { get; init; } = 3e-3;
 
     /// <summary>True when <see cref="Model"/> has already been trained: its loss then says nothing about initialisation and init-loss is skipped. Defaults to false.</summary>
     public bool Trained { get; init; }

@@ -5,7 +5,7 @@ namespace Holdout.Imaging;
 /// the same run gives the same images whatever the thread timing or worker count; evaluation is fixed: the
 /// <see cref="EvalResize"/> region (centre crop of 0.875 of the shorter side, or the whole image), nothing random.
 /// </summary>
-public static class Augmentation
+internal static class Augmentation
 {
     /// <summary>The fixed evaluation region of a <paramref name="width"/> x <paramref name="height"/> image.</summary>
     /// <param name="width">Displayed width.</param>
@@ -38,7 +38,7 @@ public static class Augmentation
         {
             return fixedRegion;
         }
-        var random = new SeededRandom(SeededRandom.Mix(seed, epoch, sampleIndex, 0xA06));
+        var random = new SeededRandom(SeededRandom.Mix(seed, epoch, sampleIndex, SeedPurpose.Augmentation));
         double x = fixedRegion.CropX, y = fixedRegion.CropY, w = fixedRegion.CropWidth, h = fixedRegion.CropHeight;
         if (options.HasRandomCrop)
         {

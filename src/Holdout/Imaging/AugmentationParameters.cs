@@ -14,7 +14,7 @@ namespace Holdout.Imaging;
 /// <param name="Brightness">Brightness factor (1 = unchanged).</param>
 /// <param name="Contrast">Contrast factor (1 = unchanged).</param>
 /// <param name="Saturation">Saturation factor (1 = unchanged).</param>
-public sealed record AugmentationParameters(
+internal sealed record AugmentationParameters(
     double CropX, double CropY, double CropWidth, double CropHeight,
     double RotationDegrees, bool FlipHorizontal, bool FlipVertical,
     double Brightness, double Contrast, double Saturation)

@@ -9,7 +9,7 @@ namespace Holdout.Imaging;
 /// with their labels. Used by <c>holdout preview</c> and the HTML report. Text uses the bundled DejaVu Sans, so it
 /// renders on machines without fonts.
 /// </summary>
-public static class BatchPreview
+internal static class BatchPreview
 {
     private static readonly Lazy<SKTypeface> Font = new(LoadFont);
 

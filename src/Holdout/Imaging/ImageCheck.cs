@@ -1,7 +1,7 @@
 namespace Holdout.Imaging;
 
 /// <summary>Checks that an image file can be used: it opens by content, is within the pixel limit and its data decodes completely.</summary>
-public static class ImageCheck
+internal static class ImageCheck
 {
     /// <summary>
     /// Decodes <paramref name="path"/> (JPEG at a reduced scale, which still reads the whole stream) and returns null

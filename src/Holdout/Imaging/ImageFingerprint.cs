@@ -13,4 +13,4 @@ namespace Holdout.Imaging;
 /// <param name="PixelHash">SHA-256 of the size and the 8-bit RGB pixels, hex.</param>
 /// <param name="DifferenceHash">dHash: 64 bits, 9x8 grey thumbnail, one bit per horizontal neighbour comparison.</param>
 /// <param name="DctHash">pHash: 64 bits, the 8x8 lowest frequencies of a 32x32 grey DCT compared with their median.</param>
-public sealed record ImageFingerprint(string Path, int Width, int Height, string PixelHash, ulong DifferenceHash, ulong DctHash);
+internal sealed record ImageFingerprint(string Path, int Width, int Height, string PixelHash, ulong DifferenceHash, ulong DctHash);

@@ -17,7 +17,7 @@ namespace Holdout.Imaging;
 /// <param name="Contrast">Standard deviation of the luma.</param>
 /// <param name="Colourfulness">Hasler and Suesstrunk's colourfulness (0 for a grey image).</param>
 /// <param name="Grayscale">True when at most 1 in 1000 sampled pixels has channels more than 3 levels apart.</param>
-public sealed record ImageProperties(
+internal sealed record ImageProperties(
     ImageFingerprint Fingerprint,
     SKEncodedImageFormat Format,
     int Width,

@@ -20,7 +20,7 @@ namespace Holdout.Imaging;
 /// box averaging. Only interlaced PNGs, and images no whole factor can reduce, still need their full size in memory
 /// (at most 4 bytes per pixel of the limit).
 /// </remarks>
-public sealed class ImageSource : IDisposable
+internal sealed class ImageSource : IDisposable
 {
     /// <summary>Images with more pixels than this (4096 x 4096) take the bounded-memory path, one at a time.</summary>
     internal const long LargeImagePixels = 4096L * 4096;

@@ -6,7 +6,7 @@ namespace Holdout.Imaging;
 /// One image prepared exactly as evaluation batches prepare it (decode, <see cref="Preprocessing.EvalResize"/>,
 /// normalisation from the <see cref="Preprocessing"/>): the single-image path for prediction.
 /// </summary>
-public static class ModelInput
+internal static class ModelInput
 {
     /// <summary>Decodes <paramref name="path"/> and returns the normalised 3 x size x size floats (channel-major).</summary>
     /// <param name="path">The image file (any supported format, recognised by content).</param>

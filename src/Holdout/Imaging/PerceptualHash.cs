@@ -14,7 +14,7 @@ namespace Holdout.Imaging;
 /// Grey = 0.299 R + 0.587 G + 0.114 B. Two images are near-duplicates when both Hamming distances are within the
 /// thresholds of <see cref="Holdout.Data.DuplicateOptions"/>.
 /// </summary>
-public static class PerceptualHash
+internal static class PerceptualHash
 {
     private const int DctSize = 32;
     private static readonly double[,] DctCosines = BuildCosines();

@@ -6,9 +6,9 @@ namespace Holdout.Inference;
 /// Turns what a user passes to <c>holdout predict</c> into image paths: an image file is itself; a folder is every
 /// file under it (recursively, sorted, hidden files and folders and obvious non-images such as <c>.md</c>,
 /// <c>.txt</c>, <c>.csv</c>, <c>.json</c> left out; the rest is recognised by content when predicted, so unreadable
-/// files are reported, not dropped); a <c>.csv</c> file is a manifest whose first column is the image path
-/// (relative to the CSV's folder or absolute; an optional header starting with <c>path</c>; '#' lines are comments),
-/// which also reads a <c>split.csv</c>. A path that does not exist is passed on, so the predictor reports it.
+/// files are reported, not dropped); a <c>.csv</c> file is a manifest whose <c>path</c> column (with a header) or first
+/// column (without) is the image path (relative to the CSV's folder or absolute; '#' lines are comments), which also
+/// reads a <c>split.csv</c>. A path that does not exist is passed on, so the predictor reports it.
 /// </summary>
 public static class PredictionInputs
 {
@@ -49,32 +49,16 @@ public static class PredictionInputs
 
     private static List<string> ManifestImages(string csv)
     {
-        string[] lines;
-        try
+        var table = CsvTable.Read(csv);
+        var rows = table.Rows;
+        int column = 0;
+        if (rows.Count > 0 && rows[0].Fields.Select(f => f.Trim().ToLowerInvariant()).ToList() is var names && names.Contains("path"))
         {
-            lines = File.ReadAllLines(csv);
+            column = names.IndexOf("path");
+            rows = [.. rows.Skip(1)];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new HoldoutException($"Cannot read the manifest '{csv}': {e.Message}. Check the path and its permissions.", e);
-        }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
-        var paths = new List<string>();
-        bool first = true;
-        foreach (var line in lines)
-        {
-            if (string.IsNullOrWhiteSpace(line) || line.StartsWith('#')) continue;
-            var cell = CsvText.SplitLine(line)[0].Trim();
-            if (first && cell.Equals("path", StringComparison.OrdinalIgnoreCase))
-            {
-                first = false;
-                continue;
-            }
-            first = false;
-            if (cell.Length == 0) continue;
-            paths.Add(Path.IsPathRooted(cell) ? cell : Path.GetFullPath(Path.Combine(folder, cell)));
-        }
-        if (paths.Count == 0) throw new HoldoutException($"The manifest '{csv}' lists no images. Expected one image path per line in its first column (a header 'path,...' is optional).");
+        var paths = rows.Select(r => r[column]).Where(cell => cell.Length > 0).Select(table.Resolve).ToList();
+        if (paths.Count == 0) throw new HoldoutException($"The manifest '{csv}' lists no images. Expected one image path per line in its first column (or a 'path' column under a header).");
         return paths;
     }
 }

@@ -1,7 +1,7 @@
 using Holdout.Imaging;
 using Holdout.Models;
 using Holdout.Native;
-using Holdout.Training;
+using Holdout.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,8 +37,7 @@ public sealed class Predictor : IDisposable
     private Predictor(ImageClassifier model, PredictorOptions options, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (options.BatchSize < 1) throw new HoldoutException($"--batch-size must be at least 1, got {options.BatchSize}.");
-        if (options.Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {options.Workers}.");
+        options.Validate();
         NativeRuntime.EnsureInitialized();
         _model = model;
         _ownsModel = ownsModel;
@@ -55,7 +54,7 @@ public sealed class Predictor : IDisposable
     public static Predictor Load(string runOrBundle, PredictorOptions? options = null)
     {
         options ??= new PredictorOptions();
-        if (options.BatchSize < 1) throw new HoldoutException($"--batch-size must be at least 1, got {options.BatchSize}.");
+        options.Validate();
         NativeRuntime.EnsureInitialized();
         var (bundle, _) = RunEvaluation.LocateBundle(runOrBundle);
         var model = ModelBundle.Load(bundle).Model;
@@ -141,18 +140,18 @@ public sealed class Predictor : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var scope = NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var device = Evaluator.ModelDevice(_model);
+            var device = ModelOutputs.DeviceOf(_model);
             var input = torch.tensor(flat, [count, 3, size, size]).to(device);
-            var sum = Evaluator.Probabilities(_model.forward(input));
+            var sum = ModelOutputs.Probabilities(_model.forward(input));
             int views = 1;
             if (Options.FlipHorizontal)
             {
-                sum = sum + Evaluator.Probabilities(_model.forward(input.flip(3)));
+                sum = sum + ModelOutputs.Probabilities(_model.forward(input.flip(3)));
                 views++;
             }
             if (Options.FlipVertical)
             {
-                sum = sum + Evaluator.Probabilities(_model.forward(input.flip(2)));
+                sum = sum + ModelOutputs.Probabilities(_model.forward(input.flip(2)));
                 views++;
             }
             var mean = views == 1 ? sum : sum / views;

@@ -13,4 +13,13 @@ public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool 
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
+
+    /// <summary>Checks the options; the message names the option, what it got and what it expects.</summary>
+    /// <exception cref="HoldoutException">A value is out of range, or the vertical flip is asked for without the horizontal one.</exception>
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new HoldoutException($"--batch-size must be at least 1, got {BatchSize}.");
+        if (Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {Workers}.");
+        if (FlipVertical && !FlipHorizontal) throw new HoldoutException("--tta-vertical adds to --tta; pass both (--tta --tta-vertical).");
+    }
 }

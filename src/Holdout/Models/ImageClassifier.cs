@@ -100,7 +100,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         {
             throw new HoldoutException(
                 "The simple CNN has no pretrained backbone to freeze; it trains from scratch. Expected a ResNet " +
-                "architecture for freezing; use --arch resnet18 with --weights bundled, or do not freeze.");
+                "architecture for freezing; use --model resnet18 with --weights bundled, or --recipe scratch (no freezing).");
         }
         if (count < 0 || count > StageCount)
         {

@@ -39,7 +39,7 @@ public static class ModelFactory
             {
                 throw new HoldoutException(
                     $"The simple CNN trains from scratch, but weights '{weights}' were given. Expected --weights none " +
-                    "with --arch simple-cnn; for pretrained weights use --arch resnet18 --weights bundled.");
+                    "with --model simple-cnn; for pretrained weights use --model resnet18 --weights bundled.");
             }
             var spec = new BackboneSpec("simple-cnn (Keras seed: conv32-conv64-maxpool-dense128)", Preprocessing.Scratch(size),
                 (int)SimpleCnnFeatures.FeatureDimension(size), "random initialisation (Glorot-uniform, seed " + options.Seed + ")", "n/a", null);
@@ -52,7 +52,7 @@ public static class ModelFactory
             Architecture.ResNet34 => ResNetLayout.TorchVision34,
             _ => ResNetLayout.TorchVision50,
         };
-        var cliName = CliName(options.Architecture);
+        var cliName = OptionNames.Of(options.Architecture);
 
         if (bundled)
         {
@@ -99,16 +99,6 @@ public static class ModelFactory
         return fromFile;
     }
 
-    /// <summary>The command-line name of an architecture (simple-cnn, resnet18, resnet34, resnet50).</summary>
-    /// <param name="architecture">The architecture.</param>
-    public static string CliName(Architecture architecture) => architecture switch
-    {
-        Architecture.SimpleCnn => "simple-cnn",
-        Architecture.ResNet18 => "resnet18",
-        Architecture.ResNet34 => "resnet34",
-        _ => "resnet50",
-    };
-
     private static void Validate(ModelOptions options)
     {
         if (options.ClassNames.Count < 2)
@@ -119,7 +109,7 @@ public static class ModelFactory
         var minimum = options.Architecture == Architecture.SimpleCnn ? 6 : 32;
         if (options.ImageSize < minimum || options.ImageSize > 2048)
             throw new HoldoutException(
-                $"The image size {options.ImageSize} is out of range for {CliName(options.Architecture)}. Expected {minimum}..2048 pixels (e.g. 224).");
+                $"The image size {options.ImageSize} is out of range for {OptionNames.Of(options.Architecture)}. Expected {minimum}..2048 pixels (e.g. 224).");
         var head = options.EffectiveHead;
         if (head.Dropout is < 0 or >= 1 || double.IsNaN(head.Dropout))
             throw new HoldoutException($"The head dropout {head.Dropout} is out of range. Expected a probability in [0, 1).");

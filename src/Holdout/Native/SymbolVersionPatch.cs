@@ -14,7 +14,7 @@ namespace Holdout.Native;
 /// <c>_ZSt21ios_base_library_initv</c>, a marker symbol with no relocation against it; Debian 12 and Ubuntu 22.04
 /// ship GCC 12's libstdc++ (up to <c>GLIBCXX_3.4.30</c>).
 /// </remarks>
-public static class SymbolVersionPatch
+internal static class SymbolVersionPatch
 {
     /// <summary>The ELF <c>VER_FLG_WEAK</c> flag of a <c>Vernaux</c> entry.</summary>
     public const ushort WeakFlag = 0x2;
@@ -25,7 +25,7 @@ public static class SymbolVersionPatch
     /// <param name="FlagsOffset">File offset of the entry's two flag bytes.</param>
     /// <param name="RelocatedSymbols">Symbols of this version that dynamic relocations refer to (must be empty to patch).</param>
     /// <param name="AlreadyWeak">Whether the entry is already marked weak.</param>
-    public sealed record MissingVersion(string Library, string Version, long FlagsOffset, IReadOnlyList<string> RelocatedSymbols, bool AlreadyWeak);
+    internal sealed record MissingVersion(string Library, string Version, long FlagsOffset, IReadOnlyList<string> RelocatedSymbols, bool AlreadyWeak);
 
     /// <summary>
     /// Lists the needed versions of <paramref name="libraryBytes"/> that the libraries it depends on do not define.

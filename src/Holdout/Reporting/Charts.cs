@@ -9,7 +9,7 @@ namespace Holdout.Reporting;
 /// Draws the report's charts with ScottPlot as PNG bytes: learning curves, the confusion-matrix heat map and the ROC
 /// curve. Text uses the bundled DejaVu Sans, so charts look the same on a machine with no fonts installed.
 /// </summary>
-public static class Charts
+internal static class Charts
 {
     private static readonly Color TrainColor = Color.FromHex("#1f77b4");
     private static readonly Color ValidationColor = Color.FromHex("#ff7f0e");

@@ -17,7 +17,7 @@ namespace Holdout.Reporting;
 /// data-errors="N"&gt;</c>, so an automated check (or a person with developer tools) can tell that every image
 /// decoded and no script error happened.
 /// </remarks>
-public static class HtmlReport
+internal static class HtmlReport
 {
     /// <summary>Largest side, in pixels, of a gallery thumbnail.</summary>
     public const int ThumbnailSize = 160;

@@ -8,7 +8,7 @@ namespace Holdout.Reporting;
 /// Everything <see cref="HtmlReport"/> puts on the page of one run. Every part but the title is optional; a missing
 /// part is shown as "not available" rather than left out silently.
 /// </summary>
-public sealed record ReportData
+internal sealed record ReportData
 {
     /// <summary>The run's name (usually its folder name), shown as the page title.</summary>
     public required string Title { get; init; }

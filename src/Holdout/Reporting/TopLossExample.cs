@@ -7,7 +7,7 @@ namespace Holdout.Reporting;
 /// least confidently right), with its true label, the prediction and the probabilities. The image comes from
 /// <see cref="ImagePath"/> or <see cref="ImageBytes"/>; the report embeds a small JPEG thumbnail of it.
 /// </summary>
-public sealed record TopLossExample
+internal sealed record TopLossExample
 {
     /// <summary>Path of the image file; shown under the thumbnail. Defaults to <c>null</c>.</summary>
     public string? ImagePath { get; init; }

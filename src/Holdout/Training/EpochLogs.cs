@@ -37,6 +37,14 @@ public sealed class EpochLogs
 
     private double Get(string name) => _values.GetValueOrDefault(name, double.NaN);
 
+    /// <summary>
+    /// The epoch as Keras prints it, one plain line:
+    /// <c>Epoch 3/20 - 41s 1.2s/step - loss: 0.2141 - acc: 0.9312 - val_loss: 0.1877 - val_acc: 0.9401 - lr: 1.00e-03</c>.
+    /// </summary>
+    /// <param name="plannedEpochs">Total epochs planned, for <c>Epoch e/N</c>.</param>
+    /// <param name="steps">Training steps in the epoch, for the s/step figure.</param>
+    public string ToKerasLine(int plannedEpochs, int steps) => KerasLogFormat.EpochLine(this, plannedEpochs, steps);
+
     /// <inheritdoc/>
     public override string ToString() =>
         string.Join(" - ", _values.Select(kv => $"{kv.Key}: {kv.Value.ToString("0.0000", CultureInfo.InvariantCulture)}"));

@@ -3,7 +3,7 @@ namespace Holdout.Training;
 /// <summary>
 /// What one training epoch produced: the training loss and accuracy, the validation loss and accuracy, the learning
 /// rate used and how long the epoch took. The trainer's history yields one per epoch; <c>history.csv</c> stores them
-/// (<see cref="HistoryCsv"/>) and the report draws the learning curves from them.
+/// (<c>Runs.HistoryCsv</c>) and the report draws the learning curves from them.
 /// </summary>
 /// <param name="Epoch">The epoch number, 1-based.</param>
 /// <param name="Loss">Mean training loss over the epoch.</param>

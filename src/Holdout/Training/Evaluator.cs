@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Holdout.Data;
+using Holdout.Models;
 using Holdout.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,18 +17,24 @@ public static class Evaluator
     /// </summary>
     /// <param name="model">A classifier: N x ... input to N x C logits (or N x 1 for a binary single-logit model).</param>
     /// <param name="source">The split; evaluation sources yield every sample once in a fixed order.</param>
+    /// <param name="loss">The loss reported as <see cref="Predictions.Loss"/> (the training loss, so <c>val_loss</c>
+    /// and <c>loss</c> compare). Defaults to null: plain cross-entropy.</param>
     /// <param name="epoch">Passed to the source (evaluation sources ignore it). Defaults to 0.</param>
     /// <param name="cancellationToken">Stops the pass.</param>
-    public static Predictions Predict(nn.Module<Tensor, Tensor> model, IBatchSource source, int epoch = 0, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The source skipped or repeated a sample.</exception>
+    public static Predictions Predict(nn.Module<Tensor, Tensor> model, IBatchSource source, ClassificationLoss? loss = null, int epoch = 0,
+        CancellationToken cancellationToken = default)
     {
         NativeRuntime.EnsureInitialized();
+        using var plain = loss is null ? new ClassificationLoss() : null;
+        var lossFunction = loss ?? plain!;
         var clock = Stopwatch.StartNew();
         var probabilities = new float[source.SampleCount][];
         var labels = new int[source.SampleCount];
         var seen = new bool[source.SampleCount];
-        double lossSum = 0;
+        double lossSum = 0, weightSum = 0;
         bool wasTraining = model.training;
-        var device = ModelDevice(model);
+        var device = ModelOutputs.DeviceOf(model);
         model.eval();
         try
         {
@@ -36,11 +43,13 @@ public static class Evaluator
             {
                 using var scope = NewDisposeScope();
                 using var owned = batch;
+                var batchLabels = batch.Labels.to(device);
                 var logits = model.forward(batch.Images.to(device));
-                var (probs, nll) = ProbabilitiesAndLoss(logits, batch.Labels.to(device));
-                lossSum += nll.sum().item<float>();
+                lossSum += lossFunction.BatchSum(logits, batchLabels).item<float>();
+                weightSum += lossFunction.BatchWeight(batchLabels);
+                var probs = ModelOutputs.Probabilities(logits);
                 var flat = probs.cpu().data<float>().ToArray();
-                var batchLabels = batch.Labels.cpu().data<long>().ToArray();
+                var labelValues = batch.Labels.cpu().data<long>().ToArray();
                 int classes = (int)probs.shape[1];
                 for (int i = 0; i < batch.Count; i++)
                 {
@@ -48,7 +57,7 @@ public static class Evaluator
                     if (seen[index]) throw new InvalidOperationException($"The evaluation source yielded sample {index} twice in one pass.");
                     seen[index] = true;
                     probabilities[index] = flat.AsSpan(i * classes, classes).ToArray();
-                    labels[index] = (int)batchLabels[i];
+                    labels[index] = (int)labelValues[i];
                 }
             }
         }
@@ -58,35 +67,6 @@ public static class Evaluator
         }
         int missing = Array.IndexOf(seen, false);
         if (missing >= 0) throw new InvalidOperationException($"The evaluation source skipped sample {missing}: every sample must be yielded once per pass.");
-        return new Predictions(probabilities, labels, source.SampleCount == 0 ? double.NaN : lossSum / source.SampleCount, clock.Elapsed.TotalSeconds);
+        return new Predictions(probabilities, labels, source.SampleCount == 0 ? double.NaN : lossSum / weightSum, clock.Elapsed.TotalSeconds);
     }
-
-    /// <summary>
-    /// Class probabilities and per-sample negative log-likelihood from logits: softmax over C logits, or for a single
-    /// logit, sigmoid as the probability of class 1.
-    /// </summary>
-    internal static (Tensor Probabilities, Tensor Nll) ProbabilitiesAndLoss(Tensor logits, Tensor labels)
-    {
-        var nll = logits.shape[1] == 1
-            ? nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), labels.to_type(ScalarType.Float32), reduction: nn.Reduction.None)
-            : -nn.functional.log_softmax(logits, 1).gather(1, labels.unsqueeze(1)).squeeze(1);
-        return (Probabilities(logits), nll);
-    }
-
-    /// <summary>
-    /// Class probabilities from logits: softmax over C logits, or for a single logit [1 - sigmoid, sigmoid]. The one
-    /// definition evaluation and prediction share, so they agree bit for bit.
-    /// </summary>
-    internal static Tensor Probabilities(Tensor logits)
-    {
-        if (logits.shape[1] == 1)
-        {
-            var p1 = torch.sigmoid(logits);
-            return torch.cat([1 - p1, p1], 1);
-        }
-        return nn.functional.log_softmax(logits, 1).exp();
-    }
-
-    /// <summary>The device of a model's first parameter (CPU for a model without parameters).</summary>
-    internal static Device ModelDevice(nn.Module model) => model.parameters().FirstOrDefault()?.device ?? torch.CPU;
 }

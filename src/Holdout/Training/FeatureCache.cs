@@ -38,7 +38,7 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images, i
             {
                 using var scope = NewDisposeScope();
                 using var owned = batch;
-                var f = model.Features(batch.Images.to(Evaluator.ModelDevice(model))).cpu();
+                var f = model.Features(batch.Images.to(ModelOutputs.DeviceOf(model))).cpu();
                 var l = batch.Labels.cpu().data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++)
                 {

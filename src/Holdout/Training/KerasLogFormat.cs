@@ -6,7 +6,7 @@ namespace Holdout.Training;
 /// Formats epoch logs as Keras prints them, one plain line per epoch for logs, pipes and CI:
 /// <c>Epoch 3/20 - 41s 1.2s/step - loss: 0.2141 - acc: 0.9312 - val_loss: 0.1877 - val_acc: 0.9401 - lr: 1.00e-03</c>.
 /// </summary>
-public static class KerasLogFormat
+internal static class KerasLogFormat
 {
     private static readonly string[] Order = ["loss", "acc", "val_loss", "val_acc"];
 

@@ -33,8 +33,9 @@ public static class LearningRateFinder
     /// <param name="maxLearningRate">End. Defaults to 10.</param>
     /// <param name="steps">Steps. Defaults to 100.</param>
     /// <param name="seed">Seeds dropout. Defaults to 42.</param>
+    /// <param name="loss">The training loss. Defaults to null: plain cross-entropy.</param>
     public static Result Run(nn.Module<Tensor, Tensor> model, IBatchSource source, IReadOnlyList<Parameter> parameters,
-        double minLearningRate = 1e-7, double maxLearningRate = 10, int steps = 100, long seed = 42)
+        double minLearningRate = 1e-7, double maxLearningRate = 10, int steps = 100, long seed = 42, ClassificationLoss? loss = null)
     {
         NativeRuntime.EnsureInitialized();
         if (steps < 5) throw new HoldoutException($"The learning-rate range test needs at least 5 steps, got {steps}.");
@@ -47,8 +48,10 @@ public static class LearningRateFinder
         try
         {
             torch.manual_seed(seed);
+            using var plain = loss is null ? new ClassificationLoss() : null;
+            var lossFunction = loss ?? plain!;
             using var optimizer = torch.optim.Adam(parameters, minLearningRate);
-            var device = Evaluator.ModelDevice(model);
+            var device = Models.ModelOutputs.DeviceOf(model);
             model.train();
             double average = 0, best = double.PositiveInfinity;
             int step = 0, epoch = 0;
@@ -63,11 +66,10 @@ public static class LearningRateFinder
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                     optimizer.zero_grad();
                     var logits = model.forward(batch.Images.to(device));
-                    var (_, nll) = Evaluator.ProbabilitiesAndLoss(logits, batch.Labels.to(device));
-                    var loss = nll.mean();
-                    loss.backward();
+                    var batchLoss = lossFunction.Mean(logits, batch.Labels.to(device));
+                    batchLoss.backward();
                     optimizer.step();
-                    double value = loss.item<float>();
+                    double value = batchLoss.item<float>();
                     step++;
                     average = 0.98 * average + 0.02 * value;
                     double smoothed = average / (1 - Math.Pow(0.98, step));

@@ -4,7 +4,7 @@ namespace Holdout.Training;
 /// The learning-rate multiplier of a schedule at a given step: a pure function of (step, total steps), so a resumed
 /// run continues exactly where it stopped.
 /// </summary>
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     /// <summary>fastai's one-cycle: fraction of steps spent warming up.</summary>
     public const double OneCycleWarmup = 0.25;

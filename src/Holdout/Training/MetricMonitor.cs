@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Holdout.Training;
 
 /// <summary>
-/// The shared part of <see cref="EarlyStopping"/>, <see cref="ModelCheckpoint"/> and <see cref="ReduceLROnPlateau"/>:
+/// The shared part of <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>:
 /// which metric to watch, which direction is better, and by how much it must move to count as an improvement.
 /// </summary>
 public abstract class MetricMonitor : Callback

@@ -6,7 +6,8 @@ namespace Holdout.Training;
 /// </summary>
 /// <param name="Probabilities">Per sample, the probability of each class (softmax of the logits).</param>
 /// <param name="Labels">Per sample, the true class index.</param>
-/// <param name="Loss">Mean cross-entropy (negative log-likelihood of the true class), unweighted.</param>
+/// <param name="Loss">The mean of the <see cref="ClassificationLoss"/> the pass was scored with (plain cross-entropy unless
+/// the training loss, with its label smoothing and class weights, was given).</param>
 /// <param name="Seconds">Wall-clock seconds the pass took.</param>
 public sealed record Predictions(float[][] Probabilities, int[] Labels, double Loss, double Seconds)
 {

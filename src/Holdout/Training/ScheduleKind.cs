@@ -12,6 +12,6 @@ public enum ScheduleKind
     /// <summary>Cosine annealing from lr to 0 over the phase.</summary>
     Cosine,
 
-    /// <summary>The same learning rate throughout (ReduceLROnPlateau may still lower it).</summary>
+    /// <summary>The same learning rate throughout.</summary>
     Constant,
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Holdout.Data;
+using Holdout.Models;
 using Holdout.Native;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,18 +24,22 @@ public sealed class Trainer : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly List<Callback> _callbacks;
+    private readonly bool _ownsLoss;
     private OptimizerHelper? _optimizer;
-    private Tensor? _classWeights;
 
     /// <summary>Creates a trainer for <paramref name="model"/>.</summary>
     /// <param name="model">The classifier: N x ... to N x C logits (N x 1 with binary cross-entropy).</param>
     /// <param name="options">Optimiser, loss and seed. Defaults to <see cref="TrainingOptions"/>'s defaults.</param>
     /// <param name="callbacks">Callbacks in the order they run; <see cref="History"/> is added first.</param>
-    public Trainer(nn.Module<Tensor, Tensor> model, TrainingOptions? options = null, IEnumerable<Callback>? callbacks = null)
+    /// <param name="loss">The loss to train with and to report as <c>loss</c> and <c>val_loss</c>. Defaults to null:
+    /// <see cref="ClassificationLoss.For"/> the options (the trainer then owns and disposes it).</param>
+    public Trainer(nn.Module<Tensor, Tensor> model, TrainingOptions? options = null, IEnumerable<Callback>? callbacks = null, ClassificationLoss? loss = null)
     {
         NativeRuntime.EnsureInitialized();
         _model = model;
         Options = options ?? new TrainingOptions();
+        _ownsLoss = loss is null;
+        Loss = loss ?? ClassificationLoss.For(Options);
         History = new History();
         _callbacks = [History, .. callbacks ?? []];
         Context = new TrainingContext(model, Options) { History = History };
@@ -42,6 +47,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The options in use.</summary>
     public TrainingOptions Options { get; }
+
+    /// <summary>The loss trained with and reported as <c>loss</c> and <c>val_loss</c>.</summary>
+    public ClassificationLoss Loss { get; }
 
     /// <summary>The epochs trained so far.</summary>
     public History History { get; }
@@ -68,11 +76,13 @@ public sealed class Trainer : IDisposable
     /// <param name="train">Training batches: each sample once per epoch, in a fresh seeded order.</param>
     /// <param name="validation">Validation batches, or null to skip validation (then <c>val_*</c> logs are absent).</param>
     /// <param name="phase">Which parameters train, at which learning rates, for how many epochs.</param>
-    /// <param name="resume">When resuming inside this phase: how many of its epochs are already done, and the
-    /// optimiser state file saved with them. Defaults to a fresh start.</param>
     /// <param name="cancellationToken">Stops training between batches (the epoch in progress is abandoned).</param>
     /// <returns>The history over all phases so far.</returns>
-    public History Fit(IBatchSource train, IBatchSource? validation, TrainingPhase phase, PhaseResume? resume = null, CancellationToken cancellationToken = default)
+    public History Fit(IBatchSource train, IBatchSource? validation, TrainingPhase phase, CancellationToken cancellationToken = default) =>
+        FitResuming(train, validation, phase, null, cancellationToken);
+
+    /// <summary>Trains one phase, resuming inside it after <paramref name="resume"/>'s epochs (see the public overload).</summary>
+    internal History FitResuming(IBatchSource train, IBatchSource? validation, TrainingPhase phase, PhaseResume? resume, CancellationToken cancellationToken)
     {
         if (phase.Epochs < 0) throw new HoldoutException($"The number of epochs must be 0 or more, got {phase.Epochs}.");
         if (train.BatchCount == 0) throw new HoldoutException($"The training split has {train.SampleCount} samples, too few for one batch. Add images or lower --batch-size.");
@@ -83,8 +93,6 @@ public sealed class Trainer : IDisposable
         _optimizer?.Dispose();
         _optimizer = CreateOptimizer(phase);
         if (resume?.OptimizerStatePath is { } statePath) _optimizer.load_state_dict(statePath);
-        _classWeights?.Dispose();
-        _classWeights = Options.ClassWeights is null ? null : torch.tensor(Options.ClassWeights).to(Evaluator.ModelDevice(_model)).DetachFromDisposeScope();
 
         foreach (var c in _callbacks) c.OnTrainBegin(Context);
         try
@@ -117,7 +125,7 @@ public sealed class Trainer : IDisposable
     /// <summary>The callbacks' state (for a checkpoint), by callback index.</summary>
     public JsonObject SaveCallbackState()
     {
-        var state = new JsonObject { ["learning_rate_scale"] = Context.LearningRateScale };
+        var state = new JsonObject();
         for (int i = 0; i < _callbacks.Count; i++)
         {
             if (_callbacks[i].SaveState() is { } s) state[$"{i}:{_callbacks[i].GetType().Name}"] = s;
@@ -130,7 +138,6 @@ public sealed class Trainer : IDisposable
     /// <param name="history">The epochs already trained.</param>
     public void Restore(JsonObject state, IReadOnlyList<EpochRecord> history)
     {
-        Context.LearningRateScale = state["learning_rate_scale"]?.GetValue<double>() ?? 1.0;
         for (int i = 0; i < _callbacks.Count; i++)
         {
             if (state[$"{i}:{_callbacks[i].GetType().Name}"] is JsonObject s) _callbacks[i].LoadState(s);
@@ -142,11 +149,11 @@ public sealed class Trainer : IDisposable
     private EpochLogs RunEpoch(IBatchSource train, IBatchSource? validation, TrainingPhase phase, int epoch, int epochInPhase, long totalSteps, CancellationToken cancellationToken)
     {
         foreach (var c in _callbacks) c.OnEpochBegin(Context, epoch);
-        torch.manual_seed(Seeds.Derive(Options.Seed, 0xd0, epoch));
-        var device = Evaluator.ModelDevice(_model);
+        torch.manual_seed(Seeds.Derive(Options.Seed, SeedPurpose.EpochRandomness, epoch));
+        var device = ModelOutputs.DeviceOf(_model);
         var clock = Stopwatch.StartNew();
         _model.train();
-        double lossSum = 0;
+        double lossSum = 0, weightSum = 0;
         long correct = 0, seen = 0;
         int step = 0;
         double lr = 0;
@@ -159,7 +166,7 @@ public sealed class Trainer : IDisposable
             var images = batch.Images.to(device);
             var labels = batch.Labels.to(device);
             var logits = _model.forward(images);
-            var loss = ComputeLoss(logits, labels);
+            var loss = Loss.Mean(logits, labels);
             loss.backward();
             _optimizer.step();
             float lossValue = loss.item<float>();
@@ -168,24 +175,25 @@ public sealed class Trainer : IDisposable
                 Context.StopTraining = true;
                 Context.StopReason = $"the training loss became {lossValue} at epoch {epoch}, step {step + 1}: the learning rate is too high (try a 10x lower --lr)";
             }
-            var predicted = logits.shape[1] == 1 ? (logits.squeeze(1) > 0).to_type(ScalarType.Int64) : logits.argmax(1);
-            correct += predicted.eq(labels).sum().item<long>();
-            lossSum += lossValue * batch.Count;
+            correct += ModelOutputs.Predicted(logits).eq(labels).sum().item<long>();
+            var weight = Loss.BatchWeight(labels);
+            lossSum += lossValue * weight;
+            weightSum += weight;
             seen += batch.Count;
             step++;
-            var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / seen, correct / (double)seen, clock.Elapsed.TotalSeconds);
+            var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / weightSum, correct / (double)seen, clock.Elapsed.TotalSeconds);
             foreach (var c in _callbacks) c.OnBatchEnd(Context, batchLogs);
             if (Context.StopTraining) break;
         }
         TrainThroughput = (TrainThroughput.Images + seen, TrainThroughput.Seconds + clock.Elapsed.TotalSeconds);
         var logs = new EpochLogs(epoch)
         {
-            ["loss"] = seen == 0 ? double.NaN : lossSum / seen,
+            ["loss"] = seen == 0 ? double.NaN : lossSum / weightSum,
             ["acc"] = seen == 0 ? double.NaN : correct / (double)seen,
         };
         if (validation is not null)
         {
-            var predictions = Evaluator.Predict(_model, validation, epoch - 1, cancellationToken);
+            var predictions = Evaluator.Predict(_model, validation, Loss, epoch - 1, cancellationToken);
             EvalThroughput = (EvalThroughput.Images + predictions.Count, EvalThroughput.Seconds + predictions.Seconds);
             logs["val_loss"] = predictions.Loss;
             logs["val_acc"] = predictions.Accuracy;
@@ -195,23 +203,9 @@ public sealed class Trainer : IDisposable
         return logs;
     }
 
-    private Tensor ComputeLoss(Tensor logits, Tensor labels)
-    {
-        if (Options.Loss == LossKind.BinaryCrossEntropyWithLogits || logits.shape[1] == 1)
-        {
-            if (logits.shape[1] != 1)
-                throw new HoldoutException($"Binary cross-entropy with logits needs a model with one output, but it has {logits.shape[1]}. Use the cross-entropy loss for {logits.shape[1]} outputs.");
-            var target = labels.to_type(ScalarType.Float32);
-            Tensor? posWeight = _classWeights is null ? null : (_classWeights[1] / _classWeights[0]).reshape(1);
-            var smoothed = Options.LabelSmoothing > 0 ? target * (1 - Options.LabelSmoothing) + 0.5 * Options.LabelSmoothing : target;
-            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: posWeight);
-        }
-        return nn.functional.cross_entropy(logits, labels, _classWeights, label_smoothing: Options.LabelSmoothing);
-    }
-
     private double ApplySchedule(TrainingPhase phase, long step, long totalSteps)
     {
-        double factor = LearningRateSchedule.Factor(phase.Schedule, step, totalSteps) * Context.LearningRateScale;
+        double factor = LearningRateSchedule.Factor(phase.Schedule, step, totalSteps);
         var groups = _optimizer!.ParamGroups.ToList();
         for (int i = 0; i < groups.Count; i++) groups[i].LearningRate = phase.Groups[i].LearningRate * factor;
         return phase.Groups[^1].LearningRate * factor;
@@ -240,7 +234,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         _optimizer?.Dispose();
-        _classWeights?.Dispose();
+        if (_ownsLoss) Loss.Dispose();
         foreach (var c in _callbacks.OfType<IDisposable>()) c.Dispose();
     }
 }

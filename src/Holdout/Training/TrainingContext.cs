@@ -36,11 +36,6 @@ public sealed class TrainingContext
     /// <summary>The name of the current phase (e.g. <c>head</c>, <c>all layers</c>).</summary>
     public string Phase { get; internal set; } = "";
 
-    /// <summary>
-    /// A multiplier on the scheduled learning rates (1 unless lowered by <see cref="ReduceLROnPlateau"/>).
-    /// </summary>
-    public double LearningRateScale { get; set; } = 1.0;
-
     /// <summary>A detached copy of every parameter and buffer of the model (for restoring the best weights).</summary>
     public Dictionary<string, Tensor> SnapshotWeights()
     {

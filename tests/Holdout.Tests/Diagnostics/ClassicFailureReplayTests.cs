@@ -3,6 +3,7 @@ using Holdout.Diagnostics;
 using Holdout.Imaging;
 using Holdout.Models;
 using Holdout.Native;
+using Holdout.Runs;
 using Holdout.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -4,6 +4,7 @@ using Holdout.Diagnostics;
 using Holdout.Models;
 using Holdout.Native;
 using Holdout.Tests.Training;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Diagnostics;

@@ -1,4 +1,5 @@
 using Holdout.Diagnostics;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Diagnostics;

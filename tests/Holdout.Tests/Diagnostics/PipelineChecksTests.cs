@@ -2,6 +2,7 @@ using Holdout.Data;
 using Holdout.Diagnostics;
 using Holdout.Imaging;
 using Holdout.Native;
+using Holdout.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
@@ -184,8 +185,7 @@ public sealed class PipelineChecksTests : IDisposable
     public void Should_report_one_batch_overfit_when_the_optimiser_cannot_move_the_weights()
     {
         // Given: an optimiser whose learning rate is effectively zero
-        var setup = Setup() with { };
-        setup = setup with { Optimizer = parameters => torch.optim.SGD(parameters, 1e-9) };
+        var setup = Setup() with { Training = new TrainingOptions(Optimizer: OptimizerKind.Sgd, Momentum: 0), LearningRate = 1e-9 };
 
         // When
         var report = Examine(setup, deep: true);

@@ -2,6 +2,7 @@ using Holdout.Inference;
 using Holdout.Models;
 using Holdout.Native;
 using Holdout.Tests.Training;
+using Holdout.Runs;
 using Holdout.Training;
 using SkiaSharp;
 

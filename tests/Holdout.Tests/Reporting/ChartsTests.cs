@@ -1,5 +1,6 @@
 using Holdout.Metrics;
 using Holdout.Reporting;
+using Holdout.Runs;
 using Holdout.Training;
 using SkiaSharp;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Holdout.Native;
 using Holdout.Reporting;
+using Holdout.Runs;
 using Holdout.Tests.Training;
 using SkiaSharp;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Holdout.Models;
 using Holdout.Tests.Training;
 
@@ -29,4 +30,25 @@ public sealed class QuickStartTests
         var bundle = ModelBundle.Load(Path.Combine(temp.Path, "quickstart.holdout"));
         using (bundle.Model) Assert.Equal(TinyImageFolder.Classes.Order(), bundle.Model.ClassNames);
     }
+
+    [Fact]
+    public void Should_show_in_the_readme_exactly_the_quick_start_the_build_compiles()
+    {
+        // Given the README and the sample project
+        var root = RepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings("\n");
+        var program = File.ReadAllText(Path.Combine(root, "samples", "QuickStart", "Program.cs")).ReplaceLineEndings("\n");
+
+        // When the C# block that follows the sample's name is read
+        var at = readme.IndexOf("`samples/QuickStart/Program.cs`", StringComparison.Ordinal);
+        Assert.True(at >= 0, "README.md no longer names samples/QuickStart/Program.cs");
+        var start = readme.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
+        var block = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+
+        // Then it is the sample, line for line
+        Assert.Equal(program, block);
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 }

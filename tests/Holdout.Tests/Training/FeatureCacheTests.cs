@@ -1,5 +1,6 @@
 using Holdout.Data;
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Training;

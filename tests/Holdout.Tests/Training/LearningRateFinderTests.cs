@@ -1,3 +1,4 @@
+using Holdout.Runs;
 using Holdout.Training;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Training;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Holdout.Data;
 using Holdout.Native;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Training;
@@ -25,8 +26,9 @@ public sealed class RunEvaluationTests
             var recorded = summary[key]!;
             Assert.Equal(recorded["images"]!.GetValue<int>(), result.Metrics.SampleCount);
             Assert.Equal(recorded["accuracy"]!.GetValue<double>(), result.Metrics.Accuracy);
-            Assert.Equal(recorded["loss"]!.GetValue<double>(), result.Metrics.Loss, 12);
-            Assert.Equal(recorded["accuracy"]!.GetValue<double>(), result.Recorded!.Accuracy);
+            Assert.Equal(recorded["loss"]!.GetValue<double>(), result.Predictions.Loss);
+            Assert.Equal(recorded["accuracy"]!.GetValue<double>(), result.RecordedAccuracy);
+            Assert.Equal(recorded["loss"]!.GetValue<double>(), result.RecordedLoss);
             Assert.Equal(split, result.Split);
             if (split == DataSplit.Test) Assert.Equal(summary["test"]!["macro_f1"]!.GetValue<double>(), result.Metrics.MacroF1);
         }
@@ -63,7 +65,7 @@ public sealed class RunEvaluationTests
         // Then every image is evaluated, labels follow the model's class order, and nothing is compared with summary.json
         Assert.Equal(15, result.Metrics.SampleCount);
         Assert.Null(result.Split);
-        Assert.Null(result.Recorded);
+        Assert.Null(result.RecordedAccuracy);
         Assert.Equal(TinyRun.Result.Split.ClassNames, result.Metrics.ClassNames);
         Assert.All(result.Metrics.PerClass, c => Assert.Equal(5, c.Support));
         var json = JsonNode.Parse(result.ToJson())!.AsObject();

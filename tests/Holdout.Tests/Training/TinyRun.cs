@@ -1,5 +1,6 @@
 using Holdout.Models;
 using Holdout.Native;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Training;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Holdout.Runs;
 using Holdout.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -103,7 +104,7 @@ public sealed class TrainerTests
             model.load(weights);
             using var trainer = new Trainer(model, options, [new EarlyStopping(patience: 10), new StopAfter(int.MaxValue)]);
             trainer.Restore(state, firstHalf);
-            resumed = [.. trainer.Fit(train, validation, TinyData.Phase(model, 4, schedule: ScheduleKind.OneCycle), new PhaseResume(2, optimizer)).Epochs];
+            resumed = [.. trainer.FitResuming(train, validation, TinyData.Phase(model, 4, schedule: ScheduleKind.OneCycle), new PhaseResume(2, optimizer), CancellationToken.None).Epochs];
         }
 
         // Then the resumed history equals the uninterrupted one

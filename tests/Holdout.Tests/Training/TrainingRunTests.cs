@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Holdout.Models;
+using Holdout.Runs;
 using Holdout.Training;
 
 namespace Holdout.Tests.Training;

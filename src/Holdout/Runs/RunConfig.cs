@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Holdout.Models;
+using Holdout.Native;
+using Holdout.Training;
+
+namespace Holdout.Runs;
+
+/// <summary>
+/// A run's <c>config.json</c>, typed: every option (defaults included), the seed, the values actually used, the
+/// backbone, the versions and the command line. Written once when a run starts; read by <c>--resume</c>, the doctor,
+/// <c>evaluate</c> and the report.
+/// </summary>
+/// <param name="Options">The options the run was started with.</param>
+/// <param name="CommandLine">The command line, or null when started from code.</param>
+/// <param name="Created">When the run started, or null when not recorded.</param>
+/// <param name="Document">The whole document, for display.</param>
+public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, DateTimeOffset? Created, JsonObject Document)
+{
+    /// <summary>How Holdout writes its JSON files: indented, snake_case names, options by their command-line names.</summary>
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(OptionNames.Policy) },
+    };
+
+    /// <summary>The seed that drove the run.</summary>
+    public long Seed => Options.Seed;
+
+    /// <summary>Reads <paramref name="path"/>.</summary>
+    /// <param name="path">A run's <c>config.json</c>.</param>
+    /// <exception cref="HoldoutException">The file is missing, is not JSON, or has no options section.</exception>
+    public static RunConfig Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new HoldoutException($"'{Path.GetDirectoryName(path)}' is not a run folder: it has no config.json. Pass the folder 'holdout train' created (e.g. runs/20261129-101500-resnet18).");
+        JsonObject document;
+        TrainRunOptions options;
+        try
+        {
+            document = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("the document is empty");
+            options = document["options"].Deserialize<TrainRunOptions>(Json) ?? throw new JsonException("it has no options section");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new HoldoutException($"'{path}' is not a config.json written by holdout train ({e.Message}). Restore it, or start a new run.", e);
+        }
+        var created = DateTimeOffset.TryParse(document["created"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var c) ? c : (DateTimeOffset?)null;
+        return new RunConfig(options, document["command_line"]?.GetValue<string>(), created, document);
+    }
+
+    /// <summary>Writes a new run's <c>config.json</c> atomically and returns what was written.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="options">The run's options.</param>
+    /// <param name="commandLine">The command line, or null.</param>
+    /// <param name="model">The model built from the options (its backbone specification is recorded).</param>
+    internal static RunConfig Write(string path, TrainRunOptions options, string? commandLine, ImageClassifier model)
+    {
+        var engine = EngineInfo.Describe();
+        var created = DateTimeOffset.Now;
+        var document = new JsonObject
+        {
+            ["command_line"] = commandLine,
+            ["created"] = created.ToString("O", CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed,
+            ["options"] = JsonSerializer.SerializeToNode(options, Json),
+            ["effective"] = new JsonObject
+            {
+                ["data"] = options.Data ?? SampleData.Locate(),
+                ["weights"] = options.EffectiveWeights,
+                ["recipe"] = OptionNames.Of(options.EffectiveRecipe),
+                ["image_size"] = options.EffectiveImageSize,
+                ["learning_rate"] = options.EffectiveLearningRate,
+                ["workers"] = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
+            },
+            ["backbone"] = model.Spec.ToJson(),
+            ["versions"] = new JsonObject
+            {
+                ["holdout"] = engine.HoldoutVersion,
+                ["dotnet"] = engine.DotNetRuntime,
+                ["os"] = engine.OperatingSystem,
+                ["torchsharp"] = engine.TorchSharpVersion,
+                ["libtorch"] = engine.LibTorchVersion,
+                ["threads"] = engine.Threads,
+                ["compatibility_loader"] = engine.Native.CompatibilityLoaderUsed,
+            },
+        };
+        AtomicFile.WriteAllText(path, document.ToJsonString(Json));
+        return new RunConfig(options, commandLine, created, document);
+    }
+
+    /// <summary>The document as flat key/value pairs (<c>options.epochs</c> = <c>5</c>), in document order, for display.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Flatten()
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        Flatten("", Document, pairs);
+        return pairs;
+    }
+
+    private static void Flatten(string prefix, JsonNode? node, List<KeyValuePair<string, string>> into)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o) Flatten(prefix.Length == 0 ? key : $"{prefix}.{key}", value, into);
+                break;
+            case JsonArray a:
+                into.Add(new(prefix, a.ToJsonString()));
+                break;
+            case null:
+                into.Add(new(prefix, "(default)"));
+                break;
+            default:
+                into.Add(new(prefix, node.ToString()));
+                break;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Holdout.Training;
+
+namespace Holdout.Runs;
+
+/// <summary>The files of a run folder (<c>runs/&lt;time&gt;-&lt;model&gt;/</c>).</summary>
+/// <param name="Folder">The run folder.</param>
+internal sealed record RunFiles(string Folder)
+{
+    /// <summary>Every option (defaults included), seed, versions and the command line.</summary>
+    public string Config => Path.Combine(Folder, "config.json");
+
+    /// <summary>The split manifest the run used (path,label,split,group).</summary>
+    public string Split => Path.Combine(Folder, "split.csv");
+
+    /// <summary>One line per epoch.</summary>
+    public string History => Path.Combine(Folder, "history.csv");
+
+    /// <summary>The model bundle of the best epoch.</summary>
+    public string Best => Path.Combine(Folder, "best.holdout");
+
+    /// <summary>The model bundle after the last completed epoch, with the training state <c>--resume</c> needs.</summary>
+    public string Last => Path.Combine(Folder, "last.holdout");
+
+    /// <summary>The optimiser state that goes with <see cref="Last"/>.</summary>
+    public string LastOptimizer => Path.Combine(Folder, "last.optimizer");
+
+    /// <summary>Final metrics of train, validation and test.</summary>
+    public string Summary => Path.Combine(Folder, "summary.json");
+
+    /// <summary>The best model's predictions on the test split (path, label, predicted, class probabilities).</summary>
+    public string TestPredictions => Path.Combine(Folder, "predictions-test.csv");
+
+    /// <summary>Everything the run printed.</summary>
+    public string Log => Path.Combine(Folder, "train.log");
+
+    /// <summary>The self-contained HTML report.</summary>
+    public string Report => Path.Combine(Folder, "report.html");
+
+    /// <summary>The batch preview image (what the model sees).</summary>
+    public string Preview => Path.Combine(Folder, "preview.png");
+
+    /// <summary>A new run folder name under <paramref name="root"/>: <c>yyyyMMdd-HHmmss-model</c>, made unique.</summary>
+    public static RunFiles CreateNew(string root, string model)
+    {
+        var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var folder = Path.Combine(root, $"{stamp}-{model}");
+        for (int i = 2; Directory.Exists(folder); i++) folder = Path.Combine(root, $"{stamp}-{model}-{i}");
+        return new RunFiles(folder);
+    }
+}

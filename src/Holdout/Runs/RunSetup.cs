@@ -1,0 +1,231 @@
+using Holdout.Data;
+using Holdout.Imaging;
+using Holdout.Metrics;
+using Holdout.Models;
+using Holdout.Native;
+using Holdout.Training;
+using static TorchSharp.torch;
+
+namespace Holdout.Runs;
+
+/// <summary>
+/// Everything a run is made of, built once from its options and its split — Holdout's equivalent of fastai's
+/// <c>Learner</c>: the model (with its own preprocessing and BatchNorm policy), the batch loaders of every split, the
+/// one <see cref="ClassificationLoss"/>, the optimiser options and the <see cref="Recipe"/>'s phases.
+/// <c>holdout train</c>, <c>doctor --run</c>, <c>lr-find</c>, <c>preview</c> and <c>evaluate</c> all take their
+/// setup from here, so what they train, probe, show and evaluate is the same thing.
+/// </summary>
+/// <example><code>
+/// var data = RunData.Prepare(new TrainRunOptions(Data: "photos/"));
+/// using var setup = RunSetup.Create(new TrainRunOptions(Data: "photos/"), data.Split);
+/// setup.Fit(callbacks: [new EarlyStopping(patience: 3)]);
+/// Console.WriteLine(setup.Evaluate(DataSplit.Test).Accuracy);
+/// </code></example>
+public sealed class RunSetup : IDisposable
+{
+    private readonly bool _ownsModel;
+    private readonly SplitManifest? _split;
+    private readonly Dictionary<DataSplit, BatchLoader> _evaluation = [];
+    private BatchLoader? _train;
+    private HeadModule? _head;
+    private FeatureCache? _cachedTrain;
+    private FeatureCache? _cachedValidation;
+
+    private RunSetup(TrainRunOptions options, SplitManifest? split, ImageClassifier model, bool ownsModel, IReadOnlyList<float>? classWeights)
+    {
+        Options = options;
+        _split = split;
+        Model = model;
+        _ownsModel = ownsModel;
+        Recipe = Recipe.For(options);
+        model.FrozenBatchNorm = options.TrainBatchNorm ? BatchNormPolicy.TrainBatchNorm : BatchNormPolicy.FrozenStaysInEval;
+        var weights = classWeights?.ToArray()
+            ?? (options.ClassWeights && split is not null ? Data.ClassWeights.InverseFrequency(split.Samples(DataSplit.Train), split.ClassNames.Count) : null);
+        TrainingOptions = new TrainingOptions(options.Optimizer, options.WeightDecay, 0.9, LossKind.CrossEntropy, options.LabelSmoothing, weights, options.Seed);
+        Loss = ClassificationLoss.For(TrainingOptions);
+    }
+
+    /// <summary>
+    /// Builds a fresh setup: the model as the options say (new layers initialised from the seed), its loaders over
+    /// <paramref name="split"/>, the loss and the recipe.
+    /// </summary>
+    /// <param name="options">The run's options (checked first).</param>
+    /// <param name="split">The run's split; its class names become the model's outputs.</param>
+    /// <exception cref="HoldoutException">An option is invalid, or the model cannot be built.</exception>
+    public static RunSetup Create(TrainRunOptions options, SplitManifest split)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(split);
+        options.Validate();
+        if (options.EffectiveRecipe != RecipeKind.Scratch && options.Model == Architecture.SimpleCnn)
+            throw new HoldoutException($"--recipe {OptionNames.Of(options.EffectiveRecipe)} needs a backbone to freeze, but {OptionNames.Of(options.Model)} has none. Use --recipe scratch.");
+        NativeRuntime.EnsureInitialized();
+        var model = ModelFactory.Create(new ModelOptions(options.Model, split.ClassNames, options.EffectiveImageSize, options.EffectiveWeights, Seed: options.Seed));
+        try
+        {
+            return new RunSetup(options, split, model, ownsModel: true, classWeights: null);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A setup around an already trained model (e.g. a run's <c>best.holdout</c>), for evaluating it exactly as its
+    /// run did. The model stays the caller's to dispose.
+    /// </summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="options">The options it was trained with (batch size, workers, loss settings).</param>
+    /// <param name="split">Its run's split, or null when only other images will be evaluated.</param>
+    /// <param name="classWeights">The class weights of its loss when there is no split to derive them from; null otherwise.</param>
+    public static RunSetup ForModel(ImageClassifier model, TrainRunOptions options, SplitManifest? split = null, IReadOnlyList<float>? classWeights = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        NativeRuntime.EnsureInitialized();
+        return new RunSetup(options, split, model, ownsModel: false, classWeights);
+    }
+
+    /// <summary>The run's options.</summary>
+    public TrainRunOptions Options { get; }
+
+    /// <summary>The run's split.</summary>
+    /// <exception cref="InvalidOperationException">The setup was made for a model alone, without a split.</exception>
+    public SplitManifest Split => _split ?? throw new InvalidOperationException("This setup has no split: it was made for a trained model alone (RunSetup.ForModel without a split).");
+
+    /// <summary>The model.</summary>
+    public ImageClassifier Model { get; }
+
+    /// <summary>How images become the model's input (the model's own preprocessing).</summary>
+    public Preprocessing Preprocessing => Model.Spec.Preprocessing;
+
+    /// <summary>The recipe of the options.</summary>
+    public Recipe Recipe { get; }
+
+    /// <summary>Optimiser, weight decay, loss settings and seed for the <see cref="Trainer"/>.</summary>
+    public TrainingOptions TrainingOptions { get; }
+
+    /// <summary>The one loss: trained with, reported as <c>loss</c> and <c>val_loss</c>, used by evaluation and the doctor.</summary>
+    public ClassificationLoss Loss { get; }
+
+    /// <summary>The training loader: every training image once per epoch in a seeded order, augmented as the options say.</summary>
+    public BatchLoader Train => _train ??= BatchLoader.ForTraining(Split.Samples(DataSplit.Train), Preprocessing, new BatchLoaderOptions(
+        BatchSize: Options.BatchSize, Workers: Options.Workers, DropLast: Options.DropLast,
+        Augmentation: AugmentationOptions.Preset(Options.Augment), Seed: Seeds.Derive(Options.Seed, SeedPurpose.TrainingLoader)));
+
+    /// <summary>The validation loader (evaluation transform, fixed order).</summary>
+    public BatchLoader Validation => Evaluation(DataSplit.Validation);
+
+    /// <summary>An evaluation loader over one split of the run (evaluation transform, manifest order, no augmentation).</summary>
+    /// <param name="split">The split.</param>
+    public BatchLoader Evaluation(DataSplit split)
+    {
+        if (!_evaluation.TryGetValue(split, out var loader)) _evaluation[split] = loader = Evaluation(Split.Samples(split));
+        return loader;
+    }
+
+    /// <summary>An evaluation loader over any labelled images, prepared as the run prepares its validation images.</summary>
+    /// <param name="samples">The images, labelled with the model's class indices.</param>
+    public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
+        BatchLoader.ForEvaluation(samples, Preprocessing, new BatchLoaderOptions(BatchSize: Options.BatchSize, Workers: Options.Workers));
+
+    /// <summary>
+    /// True when <paramref name="recipe"/> trains only the head on images that are never augmented, with frozen
+    /// BatchNorm: then the backbone's features are computed once (in the first epoch) and the head trains on them.
+    /// </summary>
+    /// <param name="recipe">The recipe to run.</param>
+    public bool CachesFeatures(Recipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && !AugmentationOptions.Preset(Options.Augment).IsEnabled && !Options.TrainBatchNorm;
+    }
+
+    /// <summary>A trainer for <paramref name="recipe"/> with the setup's options and loss (the head alone when features are cached).</summary>
+    /// <param name="recipe">The recipe it will run.</param>
+    /// <param name="callbacks">Its callbacks, in order.</param>
+    public Trainer CreateTrainer(Recipe recipe, IEnumerable<Callback>? callbacks = null) =>
+        new(CachesFeatures(recipe) ? _head ??= new HeadModule(Model) : Model, TrainingOptions, callbacks, Loss);
+
+    /// <summary>Runs every phase of a recipe (the options' own by default) and returns the history.</summary>
+    /// <param name="recipe">The recipe. Defaults to null: <see cref="Recipe"/>.</param>
+    /// <param name="callbacks">Callbacks, e.g. <see cref="EarlyStopping"/>.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public History Fit(Recipe? recipe = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    {
+        recipe ??= Recipe;
+        using var trainer = CreateTrainer(recipe, callbacks);
+        trainer.Context.PlannedEpochs = recipe.TotalEpochs;
+        var (train, validation) = Sources(recipe);
+        foreach (var phase in recipe.Phases)
+        {
+            if (trainer.Context.StopTraining) break;
+            trainer.Fit(train, validation, phase.Prepare(Model), cancellationToken: cancellationToken);
+        }
+        return trainer.History;
+    }
+
+    /// <summary>
+    /// A PNG grid of the first <paramref name="count"/> training images of an epoch exactly as the model sees them
+    /// (order, augmentation and normalisation as in training, mapped back to colours), with their class names:
+    /// fastai's <c>show_batch</c>, Karpathy's "visualise just before the net".
+    /// </summary>
+    /// <param name="epoch">The epoch, 1-based (augmentation differs per epoch). Defaults to 1.</param>
+    /// <param name="count">How many images. Defaults to 16.</param>
+    /// <param name="cancellationToken">Stops decoding.</param>
+    /// <exception cref="HoldoutException">The training split is empty, or an image cannot be decoded.</exception>
+    public byte[] PreviewPng(int epoch = 1, int count = 16, CancellationToken cancellationToken = default)
+    {
+        if (epoch < 1) throw new HoldoutException($"The preview epoch must be 1 or more, got {epoch}.");
+        if (count < 1) throw new HoldoutException($"The preview needs at least one image, got {count}.");
+        return RunPreview.Render(Train, Split.ClassNames, epoch - 1, count, cancellationToken);
+    }
+
+    /// <summary>Writes <see cref="PreviewPng"/> to <paramref name="path"/> atomically.</summary>
+    /// <param name="path">The PNG file.</param>
+    /// <param name="epoch">The epoch, 1-based. Defaults to 1.</param>
+    /// <param name="count">How many images. Defaults to 16.</param>
+    /// <param name="cancellationToken">Stops decoding.</param>
+    public void WritePreview(string path, int epoch = 1, int count = 16, CancellationToken cancellationToken = default) =>
+        AtomicFile.WriteAllBytes(path, PreviewPng(epoch, count, cancellationToken));
+
+    /// <summary>The model's predictions on one split, scored with the run's loss.</summary>
+    /// <param name="split">The split.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public Predictions Predict(DataSplit split, CancellationToken cancellationToken = default) =>
+        Evaluator.Predict(Model, Evaluation(split), Loss, cancellationToken: cancellationToken);
+
+    /// <summary>Accuracy, per-class metrics, confusion and calibration of the model on one split.</summary>
+    /// <param name="split">The split.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public ClassificationMetrics Evaluate(DataSplit split, CancellationToken cancellationToken = default)
+    {
+        var predictions = Predict(split, cancellationToken);
+        return ClassificationMetrics.Compute(predictions.Labels, predictions.Probabilities, Model.ClassNames);
+    }
+
+    /// <summary>
+    /// The training and validation batches <paramref name="recipe"/> trains on: the image loaders, or cached backbone
+    /// features when <see cref="CachesFeatures"/> (computed on first use, inside the first epoch).
+    /// </summary>
+    /// <param name="recipe">The recipe to run.</param>
+    public (IBatchSource Train, IBatchSource Validation) Sources(Recipe recipe)
+    {
+        if (!CachesFeatures(recipe)) return (Train, Validation);
+        _cachedTrain ??= new FeatureCache(Model, Evaluation(DataSplit.Train), Options.BatchSize, shuffle: true,
+            Seeds.Derive(Options.Seed, SeedPurpose.FeatureOrder), Options.DropLast);
+        _cachedValidation ??= new FeatureCache(Model, Validation, Options.BatchSize, shuffle: false, Options.Seed);
+        return (_cachedTrain, _cachedValidation);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _cachedTrain?.Dispose();
+        _cachedValidation?.Dispose();
+        _head?.Dispose();
+        Loss.Dispose();
+        if (_ownsModel) Model.Dispose();
+    }
+}

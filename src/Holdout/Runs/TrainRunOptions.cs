@@ -1,0 +1,106 @@
+using Holdout.Data;
+using Holdout.Imaging;
+using Holdout.Models;
+using Holdout.Training;
+
+namespace Holdout.Runs;
+
+/// <summary>
+/// Everything <c>holdout train</c> does, as one options record: where the images are, which model and recipe, and
+/// how to train. Every value has a default; <see cref="TrainingRun"/> records all of them in <c>config.json</c>.
+/// </summary>
+/// <param name="Data">A class-per-folder dataset, an already-split folder, a CSV manifest or a <c>split.csv</c>.
+/// Defaults to the sample dataset shipped in the repository (<c>samples/beans</c>).</param>
+/// <param name="Model">The architecture. Defaults to ResNet-18.</param>
+/// <param name="Weights"><c>bundled</c>, <c>none</c> or a torchvision-format <c>.safetensors</c> file. Defaults to
+/// <c>bundled</c> for ResNet-18 (the only architecture with bundled weights) and <c>none</c> for the others.</param>
+/// <param name="Recipe">Defaults to fine-tune with pretrained weights, scratch without.</param>
+/// <param name="Epochs">Total epochs, freeze epochs included. Defaults to 5.</param>
+/// <param name="FreezeEpochs">Fine-tune: epochs with the backbone frozen first. Defaults to 1.</param>
+/// <param name="LearningRateMultiplier">Fine-tune: the earliest layers train at lr / this. Defaults to 100 (fastai).</param>
+/// <param name="BatchSize">Samples per batch. Defaults to 32.</param>
+/// <param name="ImageSize">Model input side in pixels. Defaults to 224 (128 for the simple CNN).</param>
+/// <param name="LearningRate">Peak learning rate of the head. Defaults to 1e-3 (2e-3 for the simple CNN).</param>
+/// <param name="Augment"><c>none</c>, <c>light</c> or <c>standard</c>. Defaults to <c>standard</c>.</param>
+/// <param name="Seed">Drives splitting, shuffling, augmentation and initialisation. Defaults to 42.</param>
+/// <param name="Split">Train/validation/test percentages. Defaults to 70/15/15.</param>
+/// <param name="Patience">Early-stopping patience in epochs (0 disables early stopping). Defaults to 3.</param>
+/// <param name="Monitor">The metric early stopping and the best checkpoint watch. Defaults to <c>val_loss</c>.</param>
+/// <param name="Workers">Decoding workers; 0 = one per core. Defaults to 0.</param>
+/// <param name="Out">The run folder. Defaults to <c>runs/&lt;time&gt;-&lt;model&gt;</c>.</param>
+/// <param name="Optimizer">Defaults to Adam.</param>
+/// <param name="Schedule">Defaults to one-cycle.</param>
+/// <param name="WeightDecay">Defaults to 0.</param>
+/// <param name="LabelSmoothing">Defaults to 0.</param>
+/// <param name="ClassWeights">Weight the loss by inverse class frequency (for imbalanced data). Defaults to false.</param>
+/// <param name="TrainBatchNorm">Let BatchNorm layers of a frozen backbone keep training (fastai's train_bn) instead
+/// of staying in evaluation mode (Keras's behaviour). Defaults to false.</param>
+/// <param name="Strict">Unreadable images are an error instead of being skipped. Defaults to false.</param>
+/// <param name="DropLast">Drop the last partial training batch. Defaults to false.</param>
+public sealed record TrainRunOptions(
+    string? Data = null,
+    Architecture Model = Architecture.ResNet18,
+    string? Weights = null,
+    RecipeKind? Recipe = null,
+    int Epochs = 5,
+    int FreezeEpochs = 1,
+    double LearningRateMultiplier = 100,
+    int BatchSize = 32,
+    int? ImageSize = null,
+    double? LearningRate = null,
+    string Augment = "standard",
+    long Seed = 42,
+    string Split = "70/15/15",
+    int Patience = 3,
+    string Monitor = "val_loss",
+    int Workers = 0,
+    string? Out = null,
+    OptimizerKind Optimizer = OptimizerKind.Adam,
+    ScheduleKind Schedule = ScheduleKind.OneCycle,
+    double WeightDecay = 0,
+    double LabelSmoothing = 0,
+    bool ClassWeights = false,
+    bool TrainBatchNorm = false,
+    bool Strict = false,
+    bool DropLast = false)
+{
+    /// <summary>The metrics <see cref="Monitor"/> may name.</summary>
+    public static IReadOnlyList<string> Monitors { get; } = ["val_loss", "val_acc", "loss", "acc"];
+
+    /// <summary>The weights actually used: the given value, or the architecture's default (bundled for ResNet-18, none otherwise).</summary>
+    public string EffectiveWeights => Weights ?? (Model == Architecture.ResNet18 ? ModelOptions.BundledWeights : ModelOptions.NoWeights);
+
+    /// <summary>Whether the backbone starts from pretrained weights.</summary>
+    public bool Pretrained => Model != Architecture.SimpleCnn && EffectiveWeights != ModelOptions.NoWeights;
+
+    /// <summary>The recipe actually used.</summary>
+    public RecipeKind EffectiveRecipe => Recipe ?? (Pretrained ? RecipeKind.FineTune : RecipeKind.Scratch);
+
+    /// <summary>The image size actually used.</summary>
+    public int EffectiveImageSize => ImageSize ?? (Model == Architecture.SimpleCnn ? 128 : 224);
+
+    /// <summary>The head learning rate actually used.</summary>
+    public double EffectiveLearningRate => LearningRate ?? (Model == Architecture.SimpleCnn ? 2e-3 : 1e-3);
+
+    /// <summary>Checks every option and throws a message that names the option, what it got and what it expects.</summary>
+    /// <exception cref="HoldoutException">An option is out of range or unknown.</exception>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new HoldoutException($"--epochs must be at least 1, got {Epochs}.");
+        if (BatchSize < 1) throw new HoldoutException($"--batch-size must be at least 1, got {BatchSize}.");
+        if (EffectiveImageSize < 32) throw new HoldoutException($"--image-size must be at least 32 pixels, got {EffectiveImageSize}.");
+        if (EffectiveLearningRate is <= 0 or > 10 || double.IsNaN(EffectiveLearningRate)) throw new HoldoutException($"--lr must be a positive learning rate such as 1e-3, got {EffectiveLearningRate}.");
+        if (FreezeEpochs < 0 || (EffectiveRecipe == RecipeKind.FineTune && FreezeEpochs >= Epochs && Epochs > 1))
+            throw new HoldoutException($"--freeze-epochs ({FreezeEpochs}) must be 0 or more and less than --epochs ({Epochs}) for the fine-tune recipe.");
+        if (!(LearningRateMultiplier >= 1)) throw new HoldoutException($"--lr-mult must be 1 or more (fastai uses 100), got {LearningRateMultiplier}.");
+        if (Model is not Architecture.ResNet18 && string.Equals(EffectiveWeights, ModelOptions.BundledWeights, StringComparison.OrdinalIgnoreCase))
+            throw new HoldoutException($"{OptionNames.Of(Model)} has no bundled pretrained weights (only resnet18 does). Pass a torchvision-format file with --weights FILE.safetensors, or train from scratch with --weights none.");
+        if (Patience < 0) throw new HoldoutException($"--patience must be 0 (off) or more epochs, got {Patience}.");
+        if (Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {Workers}.");
+        if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new HoldoutException($"--weight-decay must be 0 or more, got {WeightDecay}.");
+        if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing)) throw new HoldoutException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}. Typical values are 0 (off) and 0.1.");
+        if (!Monitors.Contains(Monitor)) throw new HoldoutException($"--monitor '{Monitor}' is not one of: {string.Join(", ", Monitors)}.");
+        _ = AugmentationOptions.Preset(Augment);
+        _ = SplitRatios.Parse(Split);
+    }
+}

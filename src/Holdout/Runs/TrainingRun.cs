@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using Holdout.Data;
+using Holdout.Metrics;
+using Holdout.Models;
+using Holdout.Native;
+using Holdout.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Holdout.Runs;
+
+/// <summary>
+/// The whole <c>holdout train</c> job as a library call: discover the images, split them without leakage (or reuse
+/// the run's <c>split.csv</c>), build the <see cref="RunSetup"/> (model with its own preprocessing, loaders, loss,
+/// recipe), train with the recipe, keep the best and last checkpoints, evaluate every split once with the best
+/// weights, and write the run folder (<c>config.json</c>, <c>split.csv</c>, <c>history.csv</c>, <c>best.holdout</c>,
+/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c>).
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>Runs a new training job.</summary>
+    /// <param name="options">What to train and how.</param>
+    /// <param name="hooks">Progress display, log lines and the command line to record. Defaults to none.</param>
+    /// <param name="cancellationToken">Interrupts training between batches; the last completed epoch stays resumable.</param>
+    /// <exception cref="HoldoutException">An option is invalid, the data cannot be used, or the run folder already holds a run.</exception>
+    public static TrainingRunResult Start(TrainRunOptions options, TrainingRunHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var files = options.Out is null ? RunFiles.CreateNew("runs", OptionNames.Of(options.Model)) : new RunFiles(options.Out);
+        if (File.Exists(files.Config))
+            throw new HoldoutException($"The run folder '{files.Folder}' already holds a run. Continue it with --resume {files.Folder}, or choose another --out.");
+        return Execute(options, files, resuming: false, hooks ?? new TrainingRunHooks(), cancellationToken);
+    }
+
+    /// <summary>Continues an interrupted run from its last checkpoint, with the options it was started with.</summary>
+    /// <param name="runFolder">The run folder.</param>
+    /// <param name="hooks">Progress display and log lines. Defaults to none.</param>
+    /// <param name="cancellationToken">Interrupts training between batches.</param>
+    /// <exception cref="HoldoutException">The folder is not a run folder, or its files are damaged.</exception>
+    public static TrainingRunResult Resume(string runFolder, TrainingRunHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        var files = new RunFiles(runFolder);
+        var config = RunConfig.Read(files.Config);
+        return Execute(config.Options with { Out = runFolder }, files, resuming: true, hooks ?? new TrainingRunHooks(), cancellationToken);
+    }
+
+    private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, CancellationToken cancellationToken)
+    {
+        NativeRuntime.EnsureInitialized();
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(files.Folder);
+        using var log = new RunLog(files.Log, hooks.Log);
+
+        // Data: the run's own split.csv when there is one (a run never re-splits silently), else a fresh split.
+        var data = RunData.Prepare(options, files.Split, cancellationToken);
+        if (data.Reused) log.Line($"Using the split of this run: {files.Split}");
+        else data.Split.Write(files.Split);
+        foreach (var s in data.Skipped) log.Line($"skipped {s.Path}: {s.Reason}");
+        var manifest = data.Split;
+        var classes = manifest.ClassNames;
+        log.Line($"Data: {data.Source} - {classes.Count} classes ({string.Join(", ", classes)}); " +
+                 $"train {manifest.Samples(DataSplit.Train).Count}, validation {manifest.Samples(DataSplit.Validation).Count}, test {manifest.Samples(DataSplit.Test).Count} images");
+
+        using var setup = RunSetup.Create(options, manifest);
+        var model = setup.Model;
+        var recipe = setup.Recipe;
+        log.Line($"Model: {model.Spec.Architecture}, {(model.IsPretrained ? "pretrained (" + model.Spec.WeightsSource + ")" : "random initialisation")}; " +
+                 $"input {options.EffectiveImageSize}px {setup.Preprocessing.ColorOrder} {setup.Preprocessing.Scale}; recipe {OptionNames.Of(recipe.Kind)}");
+        if (!resuming) RunConfig.Write(files.Config, options, hooks.CommandLine, model);
+        if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.Train, classes, cancellationToken);
+
+        var checkpoints = new Checkpoints(files, model, options, recipe);
+        var callbacks = new List<Callback> { new LogLines(log, recipe.TotalEpochs) };
+        EarlyStopping? stopping = options.Patience > 0 ? new EarlyStopping(options.Monitor, options.Patience) : null;
+        if (stopping is not null) callbacks.Add(stopping);
+        if (hooks.Progress is not null) callbacks.Add(hooks.Progress);
+        var checkpoint = new ModelCheckpoint(checkpoints.Save, files.Best, options.Monitor, log: log.Line);
+        callbacks.Add(checkpoint);
+        callbacks.Add(new HistoryCsvWriter(files.History)); // after the checkpoint: history.csv never lists an epoch that cannot be resumed
+
+        using var trainer = setup.CreateTrainer(recipe, callbacks);
+        checkpoints.Attach(trainer);
+        trainer.Context.PlannedEpochs = recipe.TotalEpochs;
+
+        int startPhase = 0, doneInPhase = 0;
+        if (resuming && File.Exists(files.Last))
+            (startPhase, doneInPhase) = checkpoints.Restore(trainer, stopping, log);
+        else if (resuming)
+            log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
+
+        if (setup.CachesFeatures(recipe)) log.Line("Frozen recipe without augmentation: backbone features are computed once (in epoch 1) and reused.");
+        try
+        {
+            for (int p = startPhase; p < recipe.Phases.Count && !trainer.Context.StopTraining; p++)
+            {
+                var phase = recipe.Phases[p];
+                checkpoints.CurrentPhase = p;
+                var resume = p == startPhase && doneInPhase > 0 ? new PhaseResume(doneInPhase, files.LastOptimizer) : null;
+                var prepared = phase.Prepare(model);
+                log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
+                var (train, validation) = setup.Sources(recipe);
+                trainer.FitResuming(train, validation, prepared, resume, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            log.Line($"Interrupted. The last completed epoch is saved in {files.Last}; continue with: holdout train --resume {files.Folder}");
+            throw;
+        }
+        if (trainer.Context.StopReason is { } reason) log.Line($"Stopped: {reason}");
+
+        // The best weights are evaluated once on every split: always those of best.holdout, so a run resumed after its
+        // last epoch evaluates exactly what an uninterrupted one does.
+        if (File.Exists(files.Best))
+        {
+            using var best = ModelBundle.Load(files.Best).Model;
+            CopyWeights(best, model);
+        }
+        var history = trainer.History.Epochs;
+        int bestEpoch = checkpoint.BestEpoch;
+        var evaluated = new Dictionary<DataSplit, ClassificationMetrics>();
+        var predictions = new Dictionary<DataSplit, Predictions>();
+        foreach (var split in new[] { DataSplit.Train, DataSplit.Validation, DataSplit.Test })
+        {
+            if (setup.Evaluation(split).SampleCount == 0) continue;
+            var p = setup.Predict(split, cancellationToken);
+            predictions[split] = p;
+            evaluated[split] = ClassificationMetrics.Compute(p.Labels, p.Probabilities, classes);
+        }
+        if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
+            PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
+        var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped);
+        AtomicFile.WriteAllText(files.Summary, summary.ToJsonString(RunConfig.Json));
+        RunReport.Write(files.Folder);
+        log.Line($"Report: {files.Report}");
+        if (evaluated.TryGetValue(DataSplit.Test, out var test))
+            log.Line($"Test ({test.SampleCount} images, best epoch {bestEpoch}): loss {predictions[DataSplit.Test].Loss:0.0000} - acc {test.Accuracy:0.0000} - macro_f1 {test.MacroF1:0.0000}");
+        var result = new TrainingRunResult(files.Folder, summary, evaluated, predictions, manifest, data.Skipped, data.Duplicates, history, bestEpoch);
+        hooks.Completed?.Invoke(result, model);
+        log.Line($"Run folder: {files.Folder}");
+        return result;
+    }
+
+    /// <summary>Copies every parameter and buffer of <paramref name="from"/> into <paramref name="to"/> (same names).</summary>
+    internal static void CopyWeights(nn.Module from, nn.Module to)
+    {
+        using var noGrad = torch.no_grad();
+        var source = from.state_dict();
+        foreach (var (name, tensor) in to.state_dict()) tensor.copy_(source[name]);
+    }
+}
