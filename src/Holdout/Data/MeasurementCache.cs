@@ -13,8 +13,9 @@ namespace Holdout.Data;
 /// decode them again. An entry is used only while the file keeps its full path, size and modification time; a
 /// dataset folder has one cache file, rewritten atomically after each discovery with the entries of the images it
 /// still holds; a cache file that cannot be read is ignored (and replaced); the folder keeps the
-/// <see cref="MaxFiles"/> most recently written datasets. The pixel limit is applied to cached entries too. Off unless a scope is open (<see cref="Use"/>): a library call writes nothing to disk by itself; the
-/// command-line tool opens one in <see cref="DefaultFolder"/>.
+/// <see cref="MaxFiles"/> most recently written datasets. The pixel limit is applied to cached entries too. Off
+/// unless a scope is open (<see cref="Use"/>): a library call writes nothing to disk by itself; the command-line
+/// tool opens one in <see cref="DefaultFolder"/>.
 /// </summary>
 public static class MeasurementCache
 {
