@@ -9,7 +9,7 @@ namespace Holdout.Cli;
 /// The options every command that builds a run setup shares with <c>holdout train</c> (model, weights, input size,
 /// augmentation, split and seed), mapped onto the library's <see cref="TrainRunOptions"/>, which checks them.
 /// </summary>
-internal abstract class RunSettings : ValidatedSettings
+internal abstract class RunSettings : ImageReadingSettings
 {
     [CommandOption("--model <NAME>")]
     [Description("simple-cnn, resnet18, resnet34 or resnet50.")]
@@ -54,5 +54,9 @@ internal abstract class RunSettings : ValidatedSettings
     /// <summary>Adds the command's own options to the shared ones.</summary>
     protected abstract TrainRunOptions Complete(TrainRunOptions shared);
 
-    protected override void Check() => ToOptions();
+    protected override void Check()
+    {
+        base.Check();
+        ToOptions();
+    }
 }

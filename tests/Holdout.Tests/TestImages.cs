@@ -74,22 +74,7 @@ internal static class TestImages
         var rowSize = (width * 3 + 3) & ~3;
         using var stream = new MemoryStream();
         using var writer = new BinaryWriter(stream);
-        writer.Write((byte)'B');
-        writer.Write((byte)'M');
-        writer.Write(54 + rowSize * height);
-        writer.Write(0);
-        writer.Write(54);
-        writer.Write(40);
-        writer.Write(width);
-        writer.Write(height);
-        writer.Write((short)1);
-        writer.Write((short)24);
-        writer.Write(0);
-        writer.Write(rowSize * height);
-        writer.Write(2835);
-        writer.Write(2835);
-        writer.Write(0);
-        writer.Write(0);
+        WriteBmpHeader(writer, width, height, 24, rowSize * height, rowSize * height, 0);
         for (var y = height - 1; y >= 0; y--)
         {
             for (var x = 0; x < width; x++)
@@ -105,6 +90,31 @@ internal static class TestImages
             }
         }
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// BITMAPFILEHEADER + BITMAPINFOHEADER (uncompressed); the palette of <paramref name="colors"/> BGRA entries and
+    /// the pixel data follow.
+    /// </summary>
+    public static void WriteBmpHeader(BinaryWriter writer, int width, int height, short bitsPerPixel, int imageBytes, int writtenBytes, int colors)
+    {
+        var dataOffset = 54 + 4 * colors;
+        writer.Write((byte)'B');
+        writer.Write((byte)'M');
+        writer.Write(dataOffset + writtenBytes);
+        writer.Write(0);
+        writer.Write(dataOffset);
+        writer.Write(40);
+        writer.Write(width);
+        writer.Write(height);
+        writer.Write((short)1);
+        writer.Write(bitsPerPixel);
+        writer.Write(0);
+        writer.Write(imageBytes);
+        writer.Write(2835);
+        writer.Write(2835);
+        writer.Write(colors);
+        writer.Write(0);
     }
 
     /// <summary>
@@ -172,7 +182,7 @@ internal static class TestImages
 
     /// <summary>A PNG with any colour type and bit depth: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.</summary>
     /// <param name="colorType">PNG colour type.</param>
-    /// <param name="bitDepth">8 or 16 (palette: 8).</param>
+    /// <param name="bitDepth">1, 2, 4 (grey and palette), 8 or 16 (not palette).</param>
     /// <param name="sample">Channel values for pixel (x, y), in 0..(2^bitDepth - 1); palette: the index.</param>
     /// <param name="palette">RGB palette for colour type 3.</param>
     public static byte[] RawPng(int width, int height, int colorType, int bitDepth, Func<int, int, int[]> sample, byte[]? palette = null)
@@ -202,16 +212,33 @@ internal static class TestImages
         for (var y = 0; y < height; y++)
         {
             raw.WriteByte(0);
+            int packed = 0, bits = 0;
             for (var x = 0; x < width; x++)
             {
                 foreach (var value in sample(x, y))
                 {
+                    if (bitDepth < 8)
+                    {
+                        // 1, 2 and 4-bit samples are packed, most significant bits first.
+                        packed = (packed << bitDepth) | value;
+                        bits += bitDepth;
+                        if (bits == 8)
+                        {
+                            raw.WriteByte((byte)packed);
+                            packed = bits = 0;
+                        }
+                        continue;
+                    }
                     if (bitDepth == 16)
                     {
                         raw.WriteByte((byte)(value >> 8));
                     }
                     raw.WriteByte((byte)value);
                 }
+            }
+            if (bits > 0)
+            {
+                raw.WriteByte((byte)(packed << (8 - bits)));
             }
         }
         using var compressed = new MemoryStream();
@@ -245,7 +272,7 @@ internal static class TestImages
     private static void WriteBigEndian(Stream stream, int value) =>
         stream.Write([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 
-    private static uint Crc32(byte[] data)
+    public static uint Crc32(byte[] data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)

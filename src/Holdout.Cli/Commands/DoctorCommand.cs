@@ -10,7 +10,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout doctor DATA [--run RUN] [--json] [--deep]</c>: ranked findings with evidence and fixes.</summary>
 internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<DATA>")]
         [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[[,split]]).")]
@@ -41,6 +41,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageSettings = settings.UseImageSettings();
         if (settings.Deep && settings.Run is null)
         {
             return CliErrors.Usage("--deep trains the run's setup and needs --run RUN (a folder written by holdout train).");

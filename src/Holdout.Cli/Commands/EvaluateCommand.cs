@@ -12,7 +12,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout evaluate RUN</c>: how good the best model really is, on its test split or on other images.</summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : ValidatedSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<RUN>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), or a .holdout bundle (then --data is needed).")]
@@ -47,7 +47,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle.")]
         public string? Precision { get; init; }
 
-        protected override void Check() => ToOptions();
+        protected override void Check()
+        {
+            base.Check();
+            ToOptions();
+        }
 
         public RunEvaluationOptions ToOptions()
         {
@@ -62,6 +66,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageSettings = settings.UseImageSettings();
         var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)

@@ -34,6 +34,7 @@ internal sealed class LrFindCommand : Command<LrFindCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageSettings = settings.UseImageSettings();
         var result = LearningRateSearch.Run(settings.ToOptions(), settings.Steps, settings.Out, cancellationToken);
         var c = CultureInfo.InvariantCulture;
         var table = new Table().Border(TableBorder.Rounded).AddColumn("learning rate").AddColumn("smoothed loss");

@@ -13,7 +13,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout predict RUN|BUNDLE|MODEL.onnx INPUT...</c>: classify new images with a trained or exported model.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : ValidatedSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<RUN|BUNDLE>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is used), a .holdout bundle, or a .onnx file written by 'holdout export' (run in ONNX Runtime).")]
@@ -62,6 +62,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
         protected override void Check()
         {
+            base.Check();
             if (Inputs.Length == 0) throw new HoldoutException("Give at least one image, folder or CSV manifest after the run, e.g. holdout predict runs/my-run photo.jpg");
             if (Top < 1) throw new HoldoutException($"--top must be at least 1, got {Top}.");
             ToOptions();
@@ -70,6 +71,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageSettings = settings.UseImageSettings();
         using var predictor = Predictor.Load(settings.Model, settings.ToOptions());
         var results = predictor.Predict(PredictionInputs.Expand(settings.Inputs), cancellationToken);
         int failed = 0, predicted = 0;

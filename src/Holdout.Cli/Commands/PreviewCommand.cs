@@ -47,6 +47,7 @@ internal sealed class PreviewCommand : Command<PreviewCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var imageSettings = settings.UseImageSettings();
         var options = settings.ToOptions();
         var data = RunData.Prepare(options, cancellationToken: cancellationToken);
         DataOutput.WriteSkipped(data.Skipped);

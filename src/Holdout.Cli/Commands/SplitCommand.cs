@@ -9,7 +9,7 @@ namespace Holdout.Cli.Commands;
 /// <summary><c>holdout split DATA</c>: a stratified, duplicate-aware split written to split.csv.</summary>
 internal sealed class SplitCommand : Command<SplitCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<DATA>")]
         [Description("Dataset: a folder with one subfolder per class, a folder with train/val/test subfolders, or a CSV manifest (path,label[[,split]]).")]
@@ -38,6 +38,7 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         {
+            using var imageSettings = settings.UseImageSettings();
             var ratios = SplitRatios.Parse(settings.Ratios);
             var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(settings.Strict), cancellationToken);
             DataOutput.WriteSkipped(dataset.Skipped);

@@ -207,7 +207,7 @@ public sealed class BatchLoader : IBatchSource
         {
             try
             {
-                using var renderer = new SampleRenderer(_loader._preprocessing);
+                using var renderer = new SampleRenderer(_loader._preprocessing, _loader._options.MaxPixels);
                 var length = renderer.Length;
                 var augmentation = _loader._augmentation;
                 var evalResize = _loader._preprocessing.EvalResize;

@@ -9,13 +9,16 @@ namespace Holdout.Data;
 /// <param name="DropLast">Training only: drop the last batch when it is smaller than <paramref name="BatchSize"/>. Defaults to false (kept). Evaluation always keeps it.</param>
 /// <param name="Augmentation">Training only: the random changes. Defaults to null = <see cref="AugmentationOptions.None"/>. Evaluation never augments.</param>
 /// <param name="Seed">Seed for the training order and the augmentation. Defaults to 0.</param>
+/// <param name="MaxPixels">The largest width x height decoded; a larger image fails the batch with a
+/// <see cref="HoldoutException"/> naming it. Defaults to null = <see cref="ImageLimits.MaxPixels"/>.</param>
 public sealed record BatchLoaderOptions(
     int BatchSize = 32,
     int Workers = 0,
     int PrefetchBatches = 2,
     bool DropLast = false,
     AugmentationOptions? Augmentation = null,
-    long Seed = 0)
+    long Seed = 0,
+    long? MaxPixels = null)
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;

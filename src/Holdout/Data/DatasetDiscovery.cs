@@ -12,9 +12,10 @@ namespace Holdout.Data;
 /// absolute; lines starting with '#' are comments), which also reads a <c>split.csv</c> written by
 /// <see cref="SplitManifest"/>.</item>
 /// </list>
-/// Files are recognised by content, not by extension. Files that cannot be used (empty, not an image, truncated,
-/// undecodable, missing) are skipped and listed in <see cref="ImageDataset.Skipped"/> with the reason, or are an
-/// error with <see cref="DiscoveryOptions.Strict"/>. Hidden files and folders (name starting with '.') are ignored.
+/// Files are recognised by content, not by extension, and each is decoded once: that decode both checks it and
+/// measures it (<see cref="ImageDataset.Properties"/>). Files that cannot be used (empty, not an image, over the
+/// pixel limit of <see cref="DiscoveryOptions.MaxPixels"/>, truncated, undecodable, missing) are skipped and listed
+/// in <see cref="ImageDataset.Skipped"/> with the reason, or are an error with <see cref="DiscoveryOptions.Strict"/>. Hidden files and folders (name starting with '.') are ignored.
 /// </summary>
 public static class DatasetDiscovery
 {
@@ -53,8 +54,9 @@ public static class DatasetDiscovery
                 $"Dataset '{path}' has no classes. Expected one subfolder per class (DATA/<class>/image.jpg), DATA/train/<class>/..., or a CSV manifest with path,label rows.");
         }
 
-        var failures = CheckImages(candidates, options.Workers, cancellationToken);
+        var (failures, measured) = CheckImages(full, candidates, options, cancellationToken);
         var samples = new List<ImageSample>(candidates.Count);
+        var properties = new Dictionary<string, ImageProperties>(StringComparer.Ordinal);
         var labelOf = classNames.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -65,6 +67,10 @@ public static class DatasetDiscovery
             else
             {
                 samples.Add(new ImageSample(candidates[i].Path, labelOf[candidates[i].ClassName], candidates[i].Split));
+                if (measured[i] is { } measurement)
+                {
+                    properties[candidates[i].Path] = measurement;
+                }
             }
         }
 
@@ -75,7 +81,7 @@ public static class DatasetDiscovery
             throw new HoldoutException(
                 $"{skipped.Count} file(s) in dataset '{path}' cannot be used (strict mode):{Environment.NewLine}{list}{more}{Environment.NewLine}Fix or remove them, or run without --strict to skip them.");
         }
-        return new ImageDataset(full, layout, classNames, samples, skipped);
+        return new ImageDataset(full, layout, classNames, samples, skipped) { Properties = properties };
     }
 
     private sealed record Candidate(string Path, string ClassName, DataSplit? Split);
@@ -128,7 +134,8 @@ public static class DatasetDiscovery
         // split.csv, a README) are the dataset's own metadata and are left alone.
         foreach (var file in VisibleFiles(folder))
         {
-            if (ImageSource.TryOpen(file, out var image, out _))
+            // Header only (nothing is decoded), so even an image over the pixel limit is recognised here.
+            if (ImageSource.TryOpen(file, long.MaxValue, out var image, out _))
             {
                 image!.Dispose();
                 skipped.Add(new SkippedFile(file, "image not inside a class folder (its class is unknown)"));
@@ -224,16 +231,47 @@ public static class DatasetDiscovery
         return candidates;
     }
 
-    /// <summary>Decodes every candidate (JPEG at 1/8 scale: the whole stream is still read) and returns the failure reasons.</summary>
-    private static string?[] CheckImages(List<Candidate> candidates, int workers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes every candidate once (or takes its measurement from the cache when unchanged) and returns the failure
+    /// reasons and the measurements of the usable ones. Never throws for a file: whatever goes wrong with one is its
+    /// reason.
+    /// </summary>
+    private static (string?[] Reasons, ImageProperties?[] Measured) CheckImages(string root, List<Candidate> candidates, DiscoveryOptions options,
+        CancellationToken cancellationToken)
     {
         var reasons = new string?[candidates.Count];
+        var measured = new ImageProperties?[candidates.Count];
+        var maxPixels = options.EffectiveMaxPixels;
+        var cache = MeasurementCache.Open(root);
         var parallel = new ParallelOptions
         {
-            MaxDegreeOfParallelism = workers > 0 ? workers : Environment.ProcessorCount,
+            MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
             CancellationToken = cancellationToken,
         };
-        Parallel.For(0, candidates.Count, parallel, i => reasons[i] = ImageCheck.Check(candidates[i].Path));
-        return reasons;
+        Parallel.For(0, candidates.Count, parallel, i =>
+        {
+            var path = candidates[i].Path;
+            var stamp = cache is null ? null : MeasurementCache.Stamp.Of(path);
+            if (stamp is { } known && cache!.TryGet(path, known, out var cached))
+            {
+                // Measured before and unchanged since: only the limit, which may have changed, is checked again.
+                reasons[i] = ImageLimits.Refusal(cached!.Width, cached.Height, maxPixels);
+                measured[i] = reasons[i] is null ? cached : null;
+            }
+            else if (ImageProperties.TryMeasure(path, maxPixels, out var properties, out var reason))
+            {
+                measured[i] = properties;
+                if (stamp is { } before)
+                {
+                    cache!.Add(path, before, properties!);
+                }
+            }
+            else
+            {
+                reasons[i] = reason;
+            }
+        });
+        cache?.Save();
+        return (reasons, measured);
     }
 }

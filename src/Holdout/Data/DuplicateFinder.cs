@@ -15,16 +15,53 @@ internal static class DuplicateFinder
     /// <param name="paths">Image files (readable; see <see cref="DatasetDiscovery"/>).</param>
     /// <param name="options">Thresholds and workers; defaults to <see cref="DuplicateOptions"/>'s defaults.</param>
     /// <param name="cancellationToken">Stops the search.</param>
-    public static DuplicateGroups Find(IReadOnlyList<string> paths, DuplicateOptions? options = null, CancellationToken cancellationToken = default)
+    /// <exception cref="HoldoutException">A file cannot be read (it is named, with the reason).</exception>
+    public static DuplicateGroups Find(IReadOnlyList<string> paths, DuplicateOptions? options = null, CancellationToken cancellationToken = default) =>
+        Find(paths, null, options, cancellationToken);
+
+    /// <summary>
+    /// Groups the samples of <paramref name="dataset"/>, taking each fingerprint from what discovery measured
+    /// (<see cref="ImageDataset.Properties"/>) and decoding only the images it did not measure.
+    /// </summary>
+    /// <param name="dataset">The discovered dataset; group indices refer to its samples.</param>
+    /// <param name="options">Thresholds and workers; defaults to <see cref="DuplicateOptions"/>'s defaults.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    /// <exception cref="HoldoutException">An image that was not measured cannot be read (it is named, with the reason).</exception>
+    public static DuplicateGroups Find(ImageDataset dataset, DuplicateOptions? options = null, CancellationToken cancellationToken = default) =>
+        Find(dataset.Samples.Select(s => s.Path).ToList(), dataset.Properties, options, cancellationToken);
+
+    private static DuplicateGroups Find(IReadOnlyList<string> paths, IReadOnlyDictionary<string, ImageProperties>? known,
+        DuplicateOptions? options, CancellationToken cancellationToken)
     {
         options ??= new DuplicateOptions();
         var fingerprints = new ImageFingerprint[paths.Count];
+        var failures = new string?[paths.Count];
         var parallel = new ParallelOptions
         {
             MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
             CancellationToken = cancellationToken,
         };
-        Parallel.For(0, paths.Count, parallel, i => fingerprints[i] = PerceptualHash.Fingerprint(paths[i]));
+        Parallel.For(0, paths.Count, parallel, i =>
+        {
+            if (known is not null && known.TryGetValue(paths[i], out var properties))
+            {
+                fingerprints[i] = properties.Fingerprint;
+            }
+            else if (ImageProperties.TryMeasure(paths[i], ImageLimits.MaxPixels, out properties, out var reason))
+            {
+                fingerprints[i] = properties!.Fingerprint;
+            }
+            else
+            {
+                failures[i] = reason;
+            }
+        });
+        var failed = Array.FindIndex(failures, f => f is not null);
+        if (failed >= 0)
+        {
+            throw new HoldoutException(
+                $"Cannot read image '{paths[failed]}' to look for duplicates: {failures[failed]!.TrimEnd('.')}. It was readable when the dataset was listed; replace or remove the file and run again.");
+        }
         return Group(fingerprints, options);
     }
 

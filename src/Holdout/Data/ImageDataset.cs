@@ -1,3 +1,5 @@
+using Holdout.Imaging;
+
 namespace Holdout.Data;
 
 /// <summary>
@@ -16,6 +18,14 @@ public sealed record ImageDataset(
     IReadOnlyList<ImageSample> Samples,
     IReadOnlyList<SkippedFile> Skipped)
 {
+    /// <summary>
+    /// What discovery measured on each usable image in the one decode that checked it (fingerprint, format, size,
+    /// statistics), by full path. The <see cref="Splitter"/> and the data audit take fingerprints and statistics
+    /// from here instead of decoding again. Empty for a dataset built by hand; anything missing is measured when
+    /// needed.
+    /// </summary>
+    internal IReadOnlyDictionary<string, ImageProperties> Properties { get; init; } = new Dictionary<string, ImageProperties>(StringComparer.Ordinal);
+
     /// <summary>True when the layout or manifest assigned every sample to a split.</summary>
     public bool HasGivenSplit => Samples.Count > 0 && Samples.Any(s => s.GivenSplit is not null);
 

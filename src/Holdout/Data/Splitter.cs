@@ -25,7 +25,7 @@ public static class Splitter
         options ??= new SplitOptions();
         var ratios = options.EffectiveRatios;
         var samples = dataset.Samples;
-        var duplicates = DuplicateFinder.Find(samples.Select(s => s.Path).ToList(), options.Duplicates, cancellationToken);
+        var duplicates = DuplicateFinder.Find(dataset, options.Duplicates, cancellationToken);
         var assigned = new DataSplit?[samples.Count];
 
         var given = dataset.HasGivenSplit;

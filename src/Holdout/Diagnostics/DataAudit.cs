@@ -1,5 +1,6 @@
 using System.Globalization;
 using Holdout.Data;
+using Holdout.Imaging;
 using SkiaSharp;
 
 namespace Holdout.Diagnostics;
@@ -20,9 +21,27 @@ internal static class DataAudit
     /// <param name="options">Thresholds; defaults to <see cref="DataAuditOptions"/>'s defaults.</param>
     /// <param name="cancellationToken">Stops the audit.</param>
     public static IReadOnlyList<Finding> Run(SplitManifest manifest, IReadOnlyList<SkippedFile>? skipped = null, DataAuditOptions? options = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Run(manifest, skipped ?? [], null, options, cancellationToken);
+
+    /// <summary>
+    /// Audits <paramref name="manifest"/> with what the discovery of <paramref name="dataset"/> found: its skipped
+    /// files, and the properties it measured (<see cref="ImageDataset.Properties"/>), so no image it measured is
+    /// decoded again; images the manifest lists that it did not measure are decoded here.
+    /// </summary>
+    /// <param name="manifest">Which image is in which split under which label (the dataset's split or a run's split.csv).</param>
+    /// <param name="dataset">The discovered dataset.</param>
+    /// <param name="options">Thresholds; defaults to <see cref="DataAuditOptions"/>'s defaults.</param>
+    /// <param name="cancellationToken">Stops the audit.</param>
+    public static IReadOnlyList<Finding> Run(SplitManifest manifest, ImageDataset dataset, DataAuditOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        Run(manifest, dataset.Skipped, dataset.Properties, options, cancellationToken);
+
+    private static IReadOnlyList<Finding> Run(SplitManifest manifest, IReadOnlyList<SkippedFile> skipped,
+        IReadOnlyDictionary<string, ImageProperties>? known, DataAuditOptions? options, CancellationToken cancellationToken)
     {
         options ??= new DataAuditOptions();
+        var maxPixels = options.MaxPixels ?? ImageLimits.MaxPixels;
         var entries = manifest.Entries;
         var properties = new ImageProperties?[entries.Count];
         var failures = new string?[entries.Count];
@@ -33,18 +52,18 @@ internal static class DataAudit
         };
         Parallel.For(0, entries.Count, parallel, i =>
         {
-            try
+            if (known is not null && known.TryGetValue(entries[i].Path, out var measured))
             {
-                properties[i] = ImageProperties.Measure(entries[i].Path);
+                properties[i] = measured;
             }
-            catch (HoldoutException e)
+            else if (!ImageProperties.TryMeasure(entries[i].Path, maxPixels, out properties[i], out failures[i]))
             {
-                failures[i] = e.Message;
+                failures[i] ??= "cannot be read";
             }
         });
 
         var findings = new List<Finding>();
-        Unreadable(entries, failures, skipped ?? [], findings);
+        Unreadable(entries, failures, skipped, findings);
         var readable = Enumerable.Range(0, entries.Count).Where(i => properties[i] is not null).ToList();
         var measured = readable.Select(i => properties[i]!).ToList();
         var readableEntries = readable.Select(i => entries[i]).ToList();

@@ -29,7 +29,7 @@ public static class Doctor
         var findings = new List<Finding>();
         var timings = new List<CheckTiming>();
         var clock = Stopwatch.StartNew();
-        var dataset = DatasetDiscovery.Discover(options.Data, new DiscoveryOptions(), cancellationToken);
+        var dataset = DatasetDiscovery.Discover(options.Data, new DiscoveryOptions(MaxPixels: options.Audit?.MaxPixels), cancellationToken);
         RunFiles? run = null;
         SplitManifest manifest;
         if (options.Run is not null)
@@ -45,7 +45,7 @@ public static class Doctor
         {
             manifest = Splitter.Split(dataset, new SplitOptions(SplitRatios.Parse(options.Split), options.Seed), cancellationToken).Manifest;
         }
-        findings.AddRange(DataAudit.Run(manifest, dataset.Skipped, options.Audit, cancellationToken));
+        findings.AddRange(DataAudit.Run(manifest, dataset, options.Audit, cancellationToken));
         timings.Add(new CheckTiming("data", clock.Elapsed.TotalSeconds, false));
 
         if (run is not null)

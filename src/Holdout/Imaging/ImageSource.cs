@@ -5,12 +5,29 @@ namespace Holdout.Imaging;
 
 /// <summary>
 /// An image file opened by content (not by extension) whose header has been read: format, size as displayed (EXIF
-/// orientation applied) and a codec ready to decode it, optionally scaled down while decoding (JPEG). Decoded pixels
+/// orientation applied) and a codec ready to decode it, optionally scaled down while decoding. Decoded pixels
 /// are always 8-bit RGB (grayscale, palette, CMYK, 16-bit and alpha images are converted; alpha is dropped as in
 /// PIL's <c>convert("RGB")</c>), with the EXIF orientation applied.
 /// </summary>
+/// <remarks>
+/// Memory is bounded by the header: a file whose width x height is over the limit (<see cref="ImageLimits"/>) is
+/// refused before any pixel is decoded. Images up to 16.8 megapixels (4096 x 4096) decode exactly as they always
+/// have (JPEG scaled by 1/8 steps when a smaller size is enough, other formats at full size). Larger images decode
+/// one at a time per process, and reduced while decoding wherever the codec can, so that memory follows the size
+/// asked for rather than the file's: JPEG by DCT scaling then box averaging of its scanlines, BMP by box averaging
+/// of its scanlines, WebP by libwebp's scaled decode, GIF by the codec's sampling, PNG (whose SkiaSharp 3.119 codec
+/// has neither scanline nor scaled decoding) by Holdout's own row-by-row reader (<see cref="PngScanlines"/>) with
+/// box averaging. Only interlaced PNGs, and images no whole factor can reduce, still need their full size in memory
+/// (at most 4 bytes per pixel of the limit).
+/// </remarks>
 internal sealed class ImageSource : IDisposable
 {
+    /// <summary>Images with more pixels than this (4096 x 4096) take the bounded-memory path, one at a time.</summary>
+    internal const long LargeImagePixels = 4096L * 4096;
+
+    /// <summary>One large decode at a time per process: its working memory is only bounded by the pixel limit.</summary>
+    private static readonly SemaphoreSlim LargeDecodes = new(1, 1);
+
     private readonly SKData _data;
     private readonly SKCodec _codec;
 
@@ -47,13 +64,24 @@ internal sealed class ImageSource : IDisposable
         [SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Webp];
 
     /// <summary>
-    /// Opens <paramref name="path"/> and reads its header, or says why it cannot be read.
+    /// Opens <paramref name="path"/> and reads its header, or says why it cannot be read; the pixel limit is
+    /// <see cref="ImageLimits.MaxPixels"/>.
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <param name="source">The opened image when the result is true; dispose it.</param>
-    /// <param name="reason">Why the file cannot be read when the result is false (empty, not an image, unsupported format, I/O error).</param>
-    /// <returns>True when the header was read and the format is supported.</returns>
-    public static bool TryOpen(string path, out ImageSource? source, out string? reason)
+    /// <param name="reason">Why the file cannot be read when the result is false (empty, not an image, unsupported
+    /// format, too large, I/O error).</param>
+    /// <returns>True when the header was read, the format is supported and the size is within the limit.</returns>
+    public static bool TryOpen(string path, out ImageSource? source, out string? reason) =>
+        TryOpen(path, ImageLimits.MaxPixels, out source, out reason);
+
+    /// <summary>Opens <paramref name="path"/> with an explicit pixel limit (see <see cref="TryOpen(string, out ImageSource?, out string?)"/>).</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="maxPixels">The largest width x height accepted; a larger image is refused with its dimensions.</param>
+    /// <param name="source">The opened image when the result is true; dispose it.</param>
+    /// <param name="reason">Why the file cannot be read when the result is false.</param>
+    /// <returns>True when the header was read, the format is supported and the size is within the limit.</returns>
+    public static bool TryOpen(string path, long maxPixels, out ImageSource? source, out string? reason)
     {
         source = null;
         byte[] bytes;
@@ -61,12 +89,12 @@ internal sealed class ImageSource : IDisposable
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             reason = $"cannot be read: {e.Message}";
             return false;
         }
-        return TryOpen(path, bytes, out source, out reason);
+        return TryOpen(path, bytes, maxPixels, out source, out reason);
     }
 
     /// <summary>Opens an image held in memory (see <see cref="TryOpen(string, out ImageSource?, out string?)"/>).</summary>
@@ -74,8 +102,18 @@ internal sealed class ImageSource : IDisposable
     /// <param name="bytes">The encoded file content.</param>
     /// <param name="source">The opened image when the result is true; dispose it.</param>
     /// <param name="reason">Why it cannot be read when the result is false.</param>
-    /// <returns>True when the header was read and the format is supported.</returns>
-    public static bool TryOpen(string path, byte[] bytes, out ImageSource? source, out string? reason)
+    /// <returns>True when the header was read, the format is supported and the size is within the limit.</returns>
+    public static bool TryOpen(string path, byte[] bytes, out ImageSource? source, out string? reason) =>
+        TryOpen(path, bytes, ImageLimits.MaxPixels, out source, out reason);
+
+    /// <summary>Opens an image held in memory with an explicit pixel limit.</summary>
+    /// <param name="path">The name reported in messages.</param>
+    /// <param name="bytes">The encoded file content.</param>
+    /// <param name="maxPixels">The largest width x height accepted; a larger image is refused with its dimensions.</param>
+    /// <param name="source">The opened image when the result is true; dispose it.</param>
+    /// <param name="reason">Why it cannot be read when the result is false.</param>
+    /// <returns>True when the header was read, the format is supported and the size is within the limit.</returns>
+    public static bool TryOpen(string path, byte[] bytes, long maxPixels, out ImageSource? source, out string? reason)
     {
         source = null;
         if (bytes.Length == 0)
@@ -93,30 +131,29 @@ internal sealed class ImageSource : IDisposable
                 : "not an image: the content is not JPEG, PNG, BMP, GIF or WebP";
             return false;
         }
-        if (!SupportedFormats.Contains(codec.EncodedFormat))
+        reason = !SupportedFormats.Contains(codec.EncodedFormat)
+            ? $"unsupported image format {codec.EncodedFormat} (expected JPEG, PNG, BMP, GIF or WebP)"
+            : codec.Info.Width <= 0 || codec.Info.Height <= 0
+                ? "undecodable: the header gives an empty image size"
+                : SwapsAxes(codec.EncodedOrigin)
+                    ? ImageLimits.Refusal(codec.Info.Height, codec.Info.Width, maxPixels)
+                    : ImageLimits.Refusal(codec.Info.Width, codec.Info.Height, maxPixels);
+        if (reason is not null)
         {
             codec.Dispose();
             data.Dispose();
-            reason = $"unsupported image format {codec.EncodedFormat} (expected JPEG, PNG, BMP, GIF or WebP)";
-            return false;
-        }
-        if (codec.Info.Width <= 0 || codec.Info.Height <= 0)
-        {
-            codec.Dispose();
-            data.Dispose();
-            reason = "undecodable: the header gives an empty image size";
             return false;
         }
         source = new ImageSource(path, data, codec);
-        reason = null;
         return true;
     }
 
     /// <summary>Opens <paramref name="path"/> or throws a <see cref="HoldoutException"/> naming the file and the reason.</summary>
     /// <param name="path">The image file.</param>
-    public static ImageSource Open(string path)
+    /// <param name="maxPixels">The largest width x height accepted. Defaults to <see cref="ImageLimits.MaxPixels"/>.</param>
+    public static ImageSource Open(string path, long? maxPixels = null)
     {
-        if (!TryOpen(path, out var source, out var reason))
+        if (!TryOpen(path, maxPixels ?? ImageLimits.MaxPixels, out var source, out var reason))
         {
             throw new HoldoutException($"Cannot read image '{path}': {reason?.TrimEnd('.')}. Replace or remove the file.");
         }
@@ -125,8 +162,9 @@ internal sealed class ImageSource : IDisposable
 
     /// <summary>
     /// Decodes the image to 8-bit RGB with its orientation applied, scaled down while decoding where the format
-    /// allows it (JPEG: by 1/8 steps) as long as both sides stay at least <paramref name="minimumScale"/> times the
-    /// full size. The returned bitmap is opaque RGBA 8888 (alpha 255); dispose it.
+    /// allows it (JPEG: by 1/8 steps; images over 16.8 megapixels: see the remarks of <see cref="ImageSource"/>) as
+    /// long as both sides stay at least <paramref name="minimumScale"/> times the full size. The returned bitmap is
+    /// opaque RGBA 8888 (alpha 255); dispose it.
     /// </summary>
     /// <param name="minimumScale">The smallest acceptable scale (0..1]; 1 (the default) decodes at full size.</param>
     /// <exception cref="HoldoutException">The file is truncated or its data cannot be decoded.</exception>
@@ -139,7 +177,7 @@ internal sealed class ImageSource : IDisposable
         return bitmap!;
     }
 
-    /// <summary>Decodes like <see cref="Decode"/> but reports a failure (truncated, corrupt data) instead of throwing.</summary>
+    /// <summary>Decodes like <see cref="Decode"/> but reports any failure (truncated, corrupt data) instead of throwing.</summary>
     /// <param name="minimumScale">The smallest acceptable scale (0..1]; defaults to 1 (full size).</param>
     /// <param name="bitmap">The decoded, oriented, opaque RGBA 8888 bitmap when the result is true.</param>
     /// <param name="reason">Why decoding failed when the result is false.</param>
@@ -147,39 +185,172 @@ internal sealed class ImageSource : IDisposable
         TryDecode(minimumScale, null, out bitmap, out reason);
 
     /// <summary>
+    /// The scale at which <see cref="ImageProperties"/> and <see cref="PerceptualHash"/> look at an image: full size
+    /// up to 16.8 megapixels (so fingerprints are of the exact pixels), else reduced to about that many pixels.
+    /// </summary>
+    internal double AnalysisScale => EncodedPixels <= LargeImagePixels ? 1.0 : Math.Sqrt(LargeImagePixels / (double)EncodedPixels);
+
+    /// <summary>
     /// Decodes into <paramref name="buffer"/>'s memory when given (no allocation per image): the bitmap is only
-    /// valid until the buffer's next use. Orientation other than top-left still allocates a new bitmap.
+    /// valid until the buffer's next use. Orientation other than top-left, and large images, still allocate a new
+    /// bitmap. Never throws for a bad file: any failure of the codec is a reason.
     /// </summary>
     internal bool TryDecode(double minimumScale, PixelBuffer? buffer, out SKBitmap? bitmap, out string? reason)
     {
         bitmap = null;
-        var full = _codec.Info;
-        var size = ChooseDecodeSize(minimumScale);
-        var opaque = full.AlphaType == SKAlphaType.Opaque;
-        var result = DecodeInto(size, opaque, buffer, out var decoded);
-        if (result == SKCodecResult.InvalidScale && (size.Width != full.Width || size.Height != full.Height))
+        minimumScale = double.IsNaN(minimumScale) ? 1.0 : Math.Clamp(minimumScale, 1e-9, 1.0);
+        SKBitmap? decoded = null;
+        try
         {
-            decoded.Dispose();
-            result = DecodeInto(new SKSizeI(full.Width, full.Height), opaque, buffer, out decoded);
-        }
-        if (result != SKCodecResult.Success)
-        {
-            decoded.Dispose();
-            reason = result switch
+            SKCodecResult result;
+            if (EncodedPixels <= LargeImagePixels)
             {
-                SKCodecResult.IncompleteInput => "truncated: the image data ends early",
-                SKCodecResult.ErrorInInput => "undecodable: the image data is corrupt",
-                _ => $"undecodable: the decoder reported {result}",
-            };
+                result = DecodeOrdinary(minimumScale, buffer, out decoded);
+            }
+            else
+            {
+                LargeDecodes.Wait();
+                try
+                {
+                    result = DecodeLarge(minimumScale, out decoded);
+                }
+                finally
+                {
+                    LargeDecodes.Release();
+                }
+            }
+            if (result != SKCodecResult.Success)
+            {
+                decoded?.Dispose();
+                reason = result switch
+                {
+                    SKCodecResult.IncompleteInput => "truncated: the image data ends early",
+                    SKCodecResult.ErrorInInput => "undecodable: the image data is corrupt",
+                    _ => $"undecodable: the decoder reported {result}",
+                };
+                return false;
+            }
+            bitmap = ApplyOrigin(decoded!, Origin);
+            reason = null;
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A codec or allocation failure on a hostile file is a reason for that file, never a crash of the caller.
+            decoded?.Dispose();
+            reason = $"undecodable: {e.Message.TrimEnd('.')}";
             return false;
         }
-        bitmap = ApplyOrigin(decoded, Origin);
-        reason = null;
-        return true;
     }
 
     /// <summary>The full-size encoded (not oriented) dimensions.</summary>
     internal SKSizeI EncodedSize => new(_codec.Info.Width, _codec.Info.Height);
+
+    /// <summary>Encoded width x height.</summary>
+    internal long EncodedPixels => (long)_codec.Info.Width * _codec.Info.Height;
+
+    private bool Opaque => _codec.Info.AlphaType == SKAlphaType.Opaque;
+
+    /// <summary>Images up to <see cref="LargeImagePixels"/>: exactly the decode Holdout has always done.</summary>
+    private SKCodecResult DecodeOrdinary(double minimumScale, PixelBuffer? buffer, out SKBitmap decoded)
+    {
+        var full = _codec.Info;
+        var size = ChooseDecodeSize(minimumScale);
+        var result = DecodeInto(size, Opaque, buffer, out decoded);
+        if (result == SKCodecResult.InvalidScale && (size.Width != full.Width || size.Height != full.Height))
+        {
+            decoded.Dispose();
+            result = DecodeInto(new SKSizeI(full.Width, full.Height), Opaque, buffer, out decoded);
+        }
+        return result;
+    }
+
+    /// <summary>Large images: reduced while decoding where the codec can, so memory follows the size asked for.</summary>
+    private unsafe SKCodecResult DecodeLarge(double minimumScale, out SKBitmap? decoded)
+    {
+        var full = new SKSizeI(_codec.Info.Width, _codec.Info.Height);
+        var need = new SKSizeI(
+            Math.Max(1, (int)Math.Ceiling(full.Width * minimumScale)),
+            Math.Max(1, (int)Math.Ceiling(full.Height * minimumScale)));
+        switch (Format)
+        {
+            case SKEncodedImageFormat.Jpeg:
+                return DecodeScanlines(ChooseDecodeSize(minimumScale), need, out decoded);
+            case SKEncodedImageFormat.Bmp:
+                return DecodeScanlines(full, need, out decoded);
+            case SKEncodedImageFormat.Webp:
+            case SKEncodedImageFormat.Gif:
+                var scaled = Format == SKEncodedImageFormat.Webp ? need : SampledSizeAtLeast(need);
+                var result = DecodeInto(scaled, Opaque, null, out var whole);
+                if (result == SKCodecResult.InvalidScale && scaled != full)
+                {
+                    whole.Dispose();
+                    result = DecodeInto(full, Opaque, null, out whole);
+                }
+                decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
+                return result;
+            default:
+                var streamed = PngScanlines.Decode((byte*)_data.Data, _data.Size, full, need, out decoded);
+                if (streamed != SKCodecResult.Unimplemented)
+                {
+                    return streamed;
+                }
+                var fullResult = DecodeInto(full, Opaque, null, out var fullBitmap);
+                decoded = fullResult == SKCodecResult.Success ? BoxReducer.Reduce(fullBitmap, need) : fullBitmap;
+                return fullResult;
+        }
+    }
+
+    /// <summary>The smallest size the codec samples to (GIF) that is still at least <paramref name="need"/>.</summary>
+    private SKSizeI SampledSizeAtLeast(SKSizeI need)
+    {
+        var full = _codec.Info;
+        var best = new SKSizeI(full.Width, full.Height);
+        for (var sample = 2; sample <= 64; sample++)
+        {
+            var size = _codec.GetScaledDimensions(1f / sample);
+            if (size.Width < need.Width || size.Height < need.Height || size.Width <= 0 || size.Height <= 0)
+            {
+                break;
+            }
+            best = size;
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Decodes at <paramref name="size"/> row by row, box-averaging each group of rows into the bitmap as they
+    /// arrive, so only one row of <paramref name="size"/> and the reduced result are ever held.
+    /// </summary>
+    private unsafe SKCodecResult DecodeScanlines(SKSizeI size, SKSizeI need, out SKBitmap? decoded)
+    {
+        decoded = null;
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        var start = _codec.StartScanlineDecode(info);
+        if (start != SKCodecResult.Success)
+        {
+            // No scanline decoder for this file: decode whole, then reduce.
+            var result = DecodeInto(size, Opaque, null, out var whole);
+            decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
+            return result;
+        }
+        using var reducer = new BoxReducer(size, need);
+        var row = new byte[info.RowBytes];
+        fixed (byte* pointer = row)
+        {
+            for (var i = 0; i < size.Height; i++)
+            {
+                var y = _codec.NextScanline;
+                if (_codec.GetScanlines((IntPtr)pointer, 1, info.RowBytes) != 1 || y < 0 || y >= size.Height)
+                {
+                    return SKCodecResult.IncompleteInput;
+                }
+                reducer.AddRow(y, pointer);
+            }
+        }
+        decoded = reducer.Finish();
+        return SKCodecResult.Success;
+    }
 
     private SKSizeI ChooseDecodeSize(double minimumScale)
     {

@@ -19,13 +19,16 @@ internal static class PerceptualHash
     private const int DctSize = 32;
     private static readonly double[,] DctCosines = BuildCosines();
 
-    /// <summary>Decodes <paramref name="path"/> at full size and computes its fingerprint.</summary>
+    /// <summary>
+    /// Decodes <paramref name="path"/> (at full size up to 16.8 megapixels, reduced to about that above, as
+    /// <see cref="ImageProperties"/> does) and computes its fingerprint.
+    /// </summary>
     /// <param name="path">The image file.</param>
     /// <exception cref="HoldoutException">The file cannot be read.</exception>
     public static ImageFingerprint Fingerprint(string path)
     {
         using var source = ImageSource.Open(path);
-        using var bitmap = source.Decode();
+        using var bitmap = source.Decode(source.AnalysisScale);
         return Fingerprint(path, bitmap);
     }
 

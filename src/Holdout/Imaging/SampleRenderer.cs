@@ -23,9 +23,13 @@ internal sealed class SampleRenderer : IDisposable
     private readonly float[] _add;
     private readonly int[] _sourceChannel;
     private readonly PixelBuffer _decodeBuffer = new();
+    private readonly long _maxPixels;
 
-    public SampleRenderer(Preprocessing preprocessing)
+    /// <param name="preprocessing">Size, colour order and normalisation of the model input.</param>
+    /// <param name="maxPixels">The largest width x height decoded. Defaults to <see cref="ImageLimits.MaxPixels"/>.</param>
+    public SampleRenderer(Preprocessing preprocessing, long? maxPixels = null)
     {
+        _maxPixels = maxPixels ?? ImageLimits.MaxPixels;
         _preprocessing = preprocessing;
         _size = preprocessing.InputSize;
         _target = new SKBitmap(new SKImageInfo(_size, _size, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -49,10 +53,19 @@ internal sealed class SampleRenderer : IDisposable
     /// <param name="path">The image file.</param>
     /// <param name="draw">Picks the changes from the displayed width and height; null = the evaluation transform.</param>
     /// <param name="destination">Where the normalised channel-major floats go.</param>
+    /// <exception cref="HoldoutException">The file cannot be read, is over the pixel limit or cannot be decoded;
+    /// any other failure while preparing it is wrapped in one, so the file is always named.</exception>
     public void Render(string path, Func<int, int, AugmentationParameters>? draw, Span<float> destination)
     {
-        var parameters = DrawTarget(path, draw);
-        WriteFloats(parameters, destination);
+        try
+        {
+            var parameters = DrawTarget(path, draw);
+            WriteFloats(parameters, destination);
+        }
+        catch (Exception e) when (e is not HoldoutException and not OperationCanceledException)
+        {
+            throw new HoldoutException($"Cannot prepare image '{path}': {e.Message.TrimEnd('.')}. Replace or remove the file.", e);
+        }
     }
 
     /// <summary>
@@ -62,7 +75,14 @@ internal sealed class SampleRenderer : IDisposable
     /// </summary>
     public unsafe void RenderPixels(string path, Span<byte> destination)
     {
-        DrawTarget(path, null);
+        try
+        {
+            DrawTarget(path, null);
+        }
+        catch (Exception e) when (e is not HoldoutException and not OperationCanceledException)
+        {
+            throw new HoldoutException($"Cannot prepare image '{path}': {e.Message.TrimEnd('.')}. Replace or remove the file.", e);
+        }
         var pixels = (byte*)_target.GetPixels();
         var rowBytes = _target.RowBytes;
         var i = 0;
@@ -81,7 +101,7 @@ internal sealed class SampleRenderer : IDisposable
     /// <summary>Decodes <paramref name="path"/> and draws it into the target bitmap; returns the transform used.</summary>
     private AugmentationParameters DrawTarget(string path, Func<int, int, AugmentationParameters>? draw)
     {
-        using var source = ImageSource.Open(path);
+        using var source = ImageSource.Open(path, _maxPixels);
         var parameters = draw?.Invoke(source.Width, source.Height)
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
         // Decode just large enough that the region still has at least size pixels each way.

@@ -106,7 +106,7 @@ public sealed class Predictor : IDisposable
         var errors = new string?[paths.Length];
         Parallel.For(0, paths.Length,
             new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveWorkers, CancellationToken = cancellationToken },
-            () => new SampleRenderer(preprocessing),
+            () => new SampleRenderer(preprocessing, Options.MaxPixels),
             (i, _, renderer) =>
             {
                 try
@@ -124,8 +124,9 @@ public sealed class Predictor : IDisposable
                         images[i] = values;
                     }
                 }
-                catch (Exception e) when (e is HoldoutException or IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // One bad file is that file's result; it never fails the others.
                     errors[i] = e.Message;
                 }
                 return renderer;

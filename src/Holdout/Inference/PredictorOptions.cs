@@ -9,7 +9,9 @@ namespace Holdout.Inference;
 /// the probabilities (only for images with no natural "up", such as leaves or cells). Defaults to false.</param>
 /// <param name="Precision">The backbone's number format. Defaults to null: the run's own when a run folder is loaded (so
 /// predictions equal what its evaluation computed), else <see cref="Models.Precision.Auto"/>.</param>
-public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false, Models.Precision? Precision = null)
+/// <param name="MaxPixels">The largest width x height decoded; a larger image gets an error result with its
+/// dimensions. Defaults to null = <see cref="Imaging.ImageLimits.MaxPixels"/>.</param>
+public sealed record PredictorOptions(int BatchSize = 32, int Workers = 0, bool FlipHorizontal = false, bool FlipVertical = false, Models.Precision? Precision = null, long? MaxPixels = null)
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;

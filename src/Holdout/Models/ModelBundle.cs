@@ -136,16 +136,95 @@ public static class ModelBundle
         }
         if ((options.Architecture == Architecture.SimpleCnn) != (layout is null))
             throw Damaged(path, "its description's architecture and layout disagree");
+        CheckFitsWeights(path, options, spec, layout, file.Entries);
 
-        var model = new ImageClassifier(options, spec, layout, isPretrained) { FrozenBatchNorm = frozenBatchNorm };
-        using (var scope = NewDisposeScope())
+        ImageClassifier model;
+        try
         {
+            model = new ImageClassifier(options, spec, layout, isPretrained) { FrozenBatchNorm = frozenBatchNorm };
+        }
+        catch (Exception e) when (e is not HoldoutException and not OperationCanceledException)
+        {
+            throw Damaged(path, $"the model it describes cannot be built ({e.Message})");
+        }
+        try
+        {
+            using var scope = NewDisposeScope();
             StateDictLoader.Load(model, file.ReadAll(), $"the model bundle '{path}'", _ => false,
                 "Expected the weights the bundle's description says; the bundle was altered or written by an incompatible Holdout; re-save it.");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
         model.eval();
         var metadata = description["metadata"] is JsonObject m ? (JsonObject)m.DeepClone() : new JsonObject();
         return new LoadedBundle(model, metadata, libraryVersion, actual);
+    }
+
+    /// <summary>The largest input side a bundle may describe (a ResNet with a flattening head probes its feature size at that input).</summary>
+    internal const int MaxImageSize = 2048;
+
+    /// <summary>
+    /// Refuses a description that does not fit the weights stored beside it, before anything is built. The content
+    /// hash only proves the file was not changed by accident (anyone can recompute it), so the values that size
+    /// the model (input size, classes, ResNet stages and widths, head) are compared with the tensors' shapes: a
+    /// description can never make loading build more than the file's own weights justify.
+    /// </summary>
+    private static void CheckFitsWeights(string path, ModelOptions options, BackboneSpec spec, ResNetLayout? layout, IReadOnlyList<SafeTensorsEntry> entries)
+    {
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var entry in entries) shapes[entry.Name] = entry.Shape;
+        void Require(bool holds, string what)
+        {
+            if (!holds) throw Damaged(path, what);
+        }
+        void Expect(string name, params long[] expected)
+        {
+            var found = shapes.TryGetValue(name, out var shape) ? $"[{string.Join(',', shape)}]" : "no such weight";
+            Require(shape is not null && shape.SequenceEqual(expected),
+                $"its description implies the weight '{name}' of shape [{string.Join(',', expected)}], but the file has {found}");
+        }
+
+        var size = options.ImageSize;
+        var prep = spec.Preprocessing;
+        Require(size is >= 8 and <= MaxImageSize, $"its input size {size} is outside 8..{MaxImageSize} pixels");
+        Require(prep.InputSize == size, $"its preprocessing's input size {prep.InputSize} differs from the model's {size}");
+        Require(prep.Mean.Length == 3 && prep.Std.Length == 3 && prep.Mean.All(float.IsFinite) && prep.Std.All(s => float.IsFinite(s) && s != 0),
+            "its preprocessing needs three finite means and three finite, non-zero standard deviations");
+        Require(options.ClassNames.Count >= 1 && options.ClassNames.All(n => !string.IsNullOrEmpty(n)), "it names no classes, or an empty one");
+        var head = options.EffectiveHead;
+        Require(head.Dropout is >= 0 and < 1, $"its head dropout {head.Dropout} is outside [0, 1)");
+        long classes = options.ClassNames.Count;
+        if (layout is null)
+        {
+            var features = SimpleCnnFeatures.FeatureDimension(size);
+            Require(spec.FeatureDimension == features, $"its feature dimension {spec.FeatureDimension} is not the simple CNN's {features} at {size} pixels");
+            Expect("head.fc1.weight", 128, features);
+            Expect("head.fc2.weight", classes, 128);
+            return;
+        }
+        Require(layout.Blocks.Length == 4 && layout.Widths.Length == 4, "its ResNet layout does not have 4 stages");
+        Expect("backbone.conv1.weight", layout.StemWidth, 3, 7, 7);
+        Require(shapes.ContainsKey("backbone.layer1.0.conv3.weight") == layout.Bottleneck,
+            $"its layout says {(layout.Bottleneck ? "bottleneck" : "basic")} blocks but the weights are of the other kind");
+        for (var stage = 0; stage < 4; stage++)
+        {
+            // Count the blocks the file holds (bounded by the file), then compare: never loop over a claimed count.
+            var present = 0;
+            while (shapes.TryGetValue($"backbone.layer{stage + 1}.{present}.conv1.weight", out var conv))
+            {
+                Require(conv.Length == 4 && conv[0] == layout.Widths[stage],
+                    $"its layout gives stage {stage + 1} a width of {layout.Widths[stage]}, but block {present}'s first convolution has {(conv.Length > 0 ? conv[0] : 0)} channels");
+                present++;
+            }
+            Require(present == layout.Blocks[stage], $"its layout gives stage {stage + 1} {layout.Blocks[stage]} blocks, but the file holds {present}");
+        }
+        Require(spec.FeatureDimension == layout.FeatureDimension, $"its feature dimension {spec.FeatureDimension} is not its layout's {layout.FeatureDimension}");
+        Require(shapes.TryGetValue("head.fc.weight", out var fc) && fc.Length == 2 && fc[0] == classes
+                && (head.Pooling != HeadPooling.Average || fc[1] == layout.FeatureDimension),
+            $"its head's weight does not match {classes} classes on {(head.Pooling == HeadPooling.Average ? layout.FeatureDimension.ToString(System.Globalization.CultureInfo.InvariantCulture) : "its pooled")} features");
     }
 
     private static JsonObject Describe(ImageClassifier model, JsonObject? metadata)

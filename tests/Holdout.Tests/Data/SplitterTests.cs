@@ -123,6 +123,48 @@ public sealed class SplitterTests
     }
 
     [Fact]
+    public void Should_split_with_the_fingerprints_discovery_measured_without_decoding_again()
+    {
+        // Given a dataset with one exact copy, discovered (one decode per file, which measures it)
+        using var data = new TempFolder();
+        for (var i = 0; i < 12; i++)
+        {
+            data.Write($"{"ab"[i % 2]}/{i}.png", TestImages.Png(i, 24, 24));
+        }
+        data.Write("a/copy.png", TestImages.Png(4, 24, 24));
+        var dataset = DatasetDiscovery.Discover(data.Path);
+        Assert.Equal(dataset.Samples.Select(s => s.Path).Order(), dataset.Properties.Keys.Order());
+        Assert.All(dataset.Properties.Values, p => Assert.Equal((24, 24), (p.Width, p.Height)));
+
+        // When every file is then overwritten with bytes that are no image, and the dataset is split
+        foreach (var sample in dataset.Samples)
+        {
+            File.WriteAllBytes(sample.Path, "no longer an image"u8.ToArray());
+        }
+        var result = Splitter.Split(dataset);
+
+        // Then the split never read the files again: the copy is still found from the measured fingerprints
+        var group = Assert.Single(result.Duplicates.Groups);
+        Assert.Equal(["4.png", "copy.png"], group.Members.Select(m => Path.GetFileName(dataset.Samples[m].Path)).Order());
+    }
+
+    [Fact]
+    public void Should_name_the_file_that_became_unreadable_when_duplicates_are_searched_without_measurements()
+    {
+        // Given image paths, one of which stopped being an image after it was listed
+        using var data = new TempFolder();
+        var good = data.Write("a/good.png", TestImages.Png(1, 24, 24));
+        var bad = data.Write("a/bad.png", "not an image"u8.ToArray());
+
+        // When duplicates are searched from the paths alone
+        var error = Assert.Throws<HoldoutException>(() => DuplicateFinder.Find([good, bad]));
+
+        // Then one clear error names the file and the reason (not an aggregate of worker exceptions)
+        Assert.Contains("bad.png", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not an image", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_name_a_class_with_too_few_images_and_the_counts()
     {
         // Given a class with 2 images

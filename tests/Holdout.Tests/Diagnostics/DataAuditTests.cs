@@ -118,6 +118,29 @@ public sealed class DataAuditTests
         Assert.Equal(0, report.ExitCode);
     }
 
+    [Fact]
+    public void Should_audit_with_the_properties_discovery_measured_without_decoding_again()
+    {
+        // Given a train/val dataset with a copy leaked into validation, discovered (one decode per file)
+        using var folder = new TempFolder();
+        WritePictures(folder, "train", "cat", 0, 12);
+        WritePictures(folder, "val", "cat", 100, 12);
+        folder.Write("data/val/cat/leaked.png", TestImages.Png(3, 48, 48));
+        var dataset = DatasetDiscovery.Discover(Path.Combine(folder.Path, "data"));
+        var manifest = Splitter.Split(dataset).Manifest;
+
+        // When every image is then overwritten with bytes that are no image, and the data is audited
+        foreach (var sample in dataset.Samples)
+        {
+            File.WriteAllBytes(sample.Path, "no longer an image"u8.ToArray());
+        }
+        var findings = DataAudit.Run(manifest, dataset);
+
+        // Then nothing was decoded again: no file is unreadable and the leaked copy is still found
+        Assert.DoesNotContain(findings, f => f.Code == FindingCodes.UnreadableFile);
+        Assert.Contains(Assert.Single(findings, f => f.Code == FindingCodes.CrossSplitDuplicate).Evidence, e => e.Contains("leaked.png", StringComparison.Ordinal));
+    }
+
     [SharedDataFact("beans")]
     public void Should_find_reencoded_and_resized_beans_copies_across_splits_without_false_positives()
     {

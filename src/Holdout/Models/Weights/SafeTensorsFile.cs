@@ -66,6 +66,11 @@ internal sealed class SafeTensorsFile
         var dataStart = 8 + (long)headerLength;
         var dataLength = fileLength - dataStart;
 
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            // JsonDocument accepts invalid UTF-8 inside strings and only fails when a string is read.
+            Fail(path, "the header is not valid UTF-8 text");
+        }
         JsonDocument document;
         try
         {
