@@ -18,7 +18,11 @@ internal sealed class ClassifierHead : Module<Tensor, Tensor>
         if (options.Dropout > 0) dropout = Dropout(options.Dropout);
         fc = Linear(features, classes);
         RegisterComponents();
+        HeadInitialisation.Apply(fc, null);
     }
+
+    /// <summary>Starts the head over so its first predictions are <paramref name="priors"/> (see <see cref="HeadInitialisation"/>).</summary>
+    public void Initialise(IReadOnlyList<double>? priors) => HeadInitialisation.Apply(fc, priors);
 
     public override Tensor forward(Tensor features)
     {

@@ -193,6 +193,26 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         return Classify(Features(images)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Starts the head's output layer over so the model's first predictions are the class priors: weights zero, bias
+    /// log(prior). The first loss is then the priors' entropy (ln C for balanced classes), as Karpathy's recipe asks,
+    /// instead of a confident random guess. New models start with uniform priors.
+    /// </summary>
+    /// <param name="classPriors">Each class's share of the training images (any positive scale), or null for uniform.</param>
+    /// <exception cref="HoldoutException">The number of priors is not the number of classes.</exception>
+    public void InitialiseHead(IReadOnlyList<double>? classPriors)
+    {
+        switch (head)
+        {
+            case ClassifierHead h:
+                h.Initialise(classPriors);
+                break;
+            case SimpleCnnHead h:
+                h.Initialise(classPriors);
+                break;
+        }
+    }
+
     /// <summary>The backbone module (torchvision names for ResNets), for loading weights.</summary>
     internal Module<Tensor, Tensor> Backbone => backbone;
 

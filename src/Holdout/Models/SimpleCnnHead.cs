@@ -24,7 +24,11 @@ internal sealed class SimpleCnnHead : Module<Tensor, Tensor>
             init.xavier_uniform_(linear.weight);
             init.zeros_(linear.bias!);
         }
+        HeadInitialisation.Apply(fc2, null);
     }
+
+    /// <summary>Starts the output layer over so the first predictions are <paramref name="priors"/> (see <see cref="HeadInitialisation"/>).</summary>
+    public void Initialise(IReadOnlyList<double>? priors) => HeadInitialisation.Apply(fc2, priors);
 
     public override Tensor forward(Tensor features)
     {

@@ -63,6 +63,9 @@ public sealed class RunSetup : IDisposable
         try
         {
             model.Precision = options.Precision;
+            // The new head's first predictions are the training split's class frequencies (loss = their entropy).
+            var counts = split.Counts();
+            model.InitialiseHead([.. Enumerable.Range(0, split.ClassNames.Count).Select(c => (double)counts[c, (int)DataSplit.Train])]);
             return new RunSetup(options, split, model, ownsModel: true, classWeights: null);
         }
         catch
