@@ -100,6 +100,16 @@ public static class TrainingRun
                 var phase = recipe.Phases[p];
                 checkpoints.CurrentPhase = p;
                 var resume = p == startPhase && doneInPhase > 0 ? new PhaseResume(doneInPhase, files.LastOptimizer) : null;
+                if (phase.LinearProbe)
+                {
+                    var probe = setup.FitProbe(trainer, phase, cancellationToken);
+                    var last = trainer.History.Epochs[^1];
+                    log.Line(string.Create(CultureInfo.InvariantCulture,
+                        $"Phase '{phase.Name}': fitted to convergence on the features of {manifest.Samples(DataSplit.Train).Count} training images in {last.Seconds:0.0} s " +
+                        $"({probe.Iterations} L-BFGS iterations, {probe.Seconds:0.00} s of them fitting); weight decay {probe.WeightDecay:0.##e+00} chosen on validation " +
+                        $"from {probe.Candidates.Count} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
+                    continue;
+                }
                 var prepared = phase.Prepare(model);
                 log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
                 var (train, validation) = setup.Sources(recipe);
