@@ -15,7 +15,8 @@ namespace Holdout.Runs;
 /// the run's <c>split.csv</c>), build the <see cref="RunSetup"/> (model with its own preprocessing, loaders, loss,
 /// recipe), train with the recipe, keep the best and last checkpoints, evaluate every split once with the best
 /// weights, and write the run folder (<c>config.json</c>, <c>split.csv</c>, <c>history.csv</c>, <c>best.holdout</c>,
-/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c>).
+/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c> and the TensorBoard event file
+/// <c>events.out.tfevents.&lt;time&gt;.&lt;host&gt;.holdout</c>, one more per resumed session).
 /// </summary>
 public static class TrainingRun
 {
@@ -76,6 +77,10 @@ public static class TrainingRun
         var callbacks = new List<Callback> { new LogLines(log, recipe.TotalEpochs) };
         EarlyStopping? stopping = options.Patience > 0 ? new EarlyStopping(options.Monitor, options.Patience) : null;
         if (stopping is not null) callbacks.Add(stopping);
+        // Before the progress display (present or not on resume; callback state is matched by position) and before the
+        // checkpoint, whose state records the event file's length with the epoch being saved already in it.
+        var tensorBoard = new TensorBoardLogger(files.Folder);
+        callbacks.Add(tensorBoard);
         if (hooks.Progress is not null) callbacks.Add(hooks.Progress);
         var checkpoint = new ModelCheckpoint(checkpoints.Save, files.Best, options.Monitor, log: log.Line);
         callbacks.Add(checkpoint);
@@ -90,6 +95,7 @@ public static class TrainingRun
             (startPhase, doneInPhase) = checkpoints.Restore(trainer, stopping, log);
         else if (resuming)
             log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
+        RunTensorBoard.Begin(tensorBoard, files);
 
         if (setup.CachesFeatures(recipe)) log.Line("The backbone stays fixed and training is not augmented: each image goes through the backbone once (in epoch 1); the head trains on the features.");
         else if (setup.KeepsBackboneFixed(recipe)) log.Line("The backbone stays fixed: validation and test images go through it once; the head is evaluated on their features.");
@@ -147,6 +153,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(files.Summary, summary.ToJsonString(RunConfig.Json));
         RunReport.Write(files.Folder);
         log.Line($"Report: {files.Report}");
+        log.Line($"Curves: tensorboard --logdir {files.Folder}");
         if (evaluated.TryGetValue(DataSplit.Test, out var test))
             log.Line($"Test ({test.SampleCount} images, best epoch {bestEpoch}): loss {predictions[DataSplit.Test].Loss:0.0000} - acc {test.Accuracy:0.0000} - macro_f1 {test.MacroF1:0.0000}");
         var result = new TrainingRunResult(files.Folder, summary, evaluated, predictions, manifest, data.Skipped, data.Duplicates, history, bestEpoch);
