@@ -14,6 +14,7 @@ internal static class Charts
     private static readonly Color TrainColor = Color.FromHex("#1f77b4");
     private static readonly Color ValidationColor = Color.FromHex("#ff7f0e");
     private static readonly Color BestColor = Color.FromHex("#2ca02c");
+    private static readonly Color PhaseColor = Color.FromHex("#7f7f7f");
 
     /// <summary>
     /// The epoch with the lowest finite validation loss (the earliest on ties), or <c>null</c> when no epoch has one.
@@ -35,17 +36,20 @@ internal static class Charts
     /// <param name="history">The epochs (at least one). Non-finite values (no validation) are left out of the lines.</param>
     /// <param name="bestEpoch">The epoch to mark. Defaults to <c>null</c>: the one with the lowest validation loss
     /// (<see cref="BestEpoch"/>), and no line when there is none.</param>
+    /// <param name="phaseStarts">Phases that begin after the first epoch, each marked with a dotted line just before
+    /// its first epoch. Defaults to none.</param>
     /// <param name="width">Image width in pixels. Defaults to 1100.</param>
     /// <param name="height">Image height in pixels. Defaults to 420.</param>
     /// <returns>PNG bytes.</returns>
-    public static byte[] LearningCurves(IReadOnlyList<EpochRecord> history, int? bestEpoch = null, int width = 1100, int height = 420)
+    public static byte[] LearningCurves(IReadOnlyList<EpochRecord> history, int? bestEpoch = null, IReadOnlyList<PhaseStart>? phaseStarts = null, int width = 1100, int height = 420)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.Count == 0) throw new ArgumentException("The history has no epochs to draw.", nameof(history));
         ReportFonts.EnsureRegistered();
         var best = bestEpoch ?? BestEpoch(history);
-        var loss = CurvePanel("Loss", "loss (cross-entropy)", history, r => r.Loss, r => r.ValLoss, best, fromZero: false);
-        var accuracy = CurvePanel("Accuracy", "accuracy", history, r => r.Accuracy, r => r.ValAccuracy, best, fromZero: true);
+        var starts = phaseStarts ?? [];
+        var loss = CurvePanel("Loss", "loss (cross-entropy)", history, r => r.Loss, r => r.ValLoss, best, starts, fromZero: false);
+        var accuracy = CurvePanel("Accuracy", "accuracy", history, r => r.Accuracy, r => r.ValAccuracy, best, starts, fromZero: true);
         return RenderSideBySide(width, height, loss, accuracy);
     }
 
@@ -179,11 +183,19 @@ internal static class Charts
     }
 
     private static Plot CurvePanel(string title, string yLabel, IReadOnlyList<EpochRecord> history,
-        Func<EpochRecord, double> train, Func<EpochRecord, double> validation, int? best, bool fromZero)
+        Func<EpochRecord, double> train, Func<EpochRecord, double> validation, int? best, IReadOnlyList<PhaseStart> phaseStarts, bool fromZero)
     {
         var plot = new Plot();
         AddSeries(plot, history, train, "train", TrainColor);
         AddSeries(plot, history, validation, "validation", ValidationColor);
+        foreach (var phase in phaseStarts.Where(p => p.FirstEpoch > history.Min(r => r.Epoch) && p.FirstEpoch <= history.Max(r => r.Epoch)))
+        {
+            var start = plot.Add.VerticalLine(phase.FirstEpoch - 0.5);
+            start.Color = PhaseColor;
+            start.LinePattern = LinePattern.Dotted;
+            start.LineWidth = 2;
+            start.LegendText = $"{phase.Name} from epoch {phase.FirstEpoch}";
+        }
         if (best is { } epoch)
         {
             var line = plot.Add.VerticalLine(epoch);

@@ -149,7 +149,9 @@ internal static class HtmlReport
         if (data.History.Count == 0) NotAvailable(html, "No training history was recorded.");
         else
         {
-            Image(html, "image/png", Charts.LearningCurves(data.History, best), "Loss and accuracy per epoch, training and validation", "chart wide");
+            Image(html, "image/png", Charts.LearningCurves(data.History, best, data.PhaseStarts), "Loss and accuracy per epoch, training and validation", "chart wide");
+            foreach (var phase in data.PhaseStarts)
+                html.Append("<p class=\"muted\">Phase <b>").Append(E(phase.Name)).Append("</b> starts at epoch ").Append(phase.FirstEpoch.ToString(Invariant)).Append(" (dotted line).</p>\n");
             var last = data.History[^1];
             html.Append("<p class=\"muted\">").Append(data.History.Count.ToString(Invariant)).Append(" epochs; last epoch: train loss ")
                 .Append(F(last.Loss)).Append(", train accuracy ").Append(P(last.Accuracy)).Append(", validation loss ").Append(F(last.ValLoss))

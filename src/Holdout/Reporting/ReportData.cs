@@ -32,6 +32,9 @@ internal sealed record ReportData
     /// <summary>One record per epoch, for the learning curves. Defaults to none.</summary>
     public IReadOnlyList<EpochRecord> History { get; init; } = [];
 
+    /// <summary>Where each phase of the recipe after the first begins (a line on the learning curves). Defaults to none.</summary>
+    public IReadOnlyList<PhaseStart> PhaseStarts { get; init; } = [];
+
     /// <summary>The epoch whose weights were kept. Defaults to <c>null</c>: the lowest validation loss
     /// (<see cref="Charts.BestEpoch"/>).</summary>
     public int? BestEpoch { get; init; }

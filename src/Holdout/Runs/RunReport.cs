@@ -53,6 +53,9 @@ public static class RunReport
                 ? [.. skipped.Select(s => new SkippedFile(s!["path"]!.GetValue<string>(), s["reason"]!.GetValue<string>()))]
                 : [],
             History = history,
+            PhaseStarts = summary?["phases"] is JsonArray phases
+                ? [.. phases.Skip(1).Where(p => p!["epochs_run"]!.GetValue<int>() > 0).Select(p => new PhaseStart(p!["name"]!.GetValue<string>(), p["first_epoch"]!.GetValue<int>()))]
+                : [],
             BestEpoch = summary?["best_epoch"]?.GetValue<int>() is int best and > 0 ? best : null,
             Metrics = metrics,
             EvaluatedSplit = "test",

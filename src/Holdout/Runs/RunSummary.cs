@@ -55,7 +55,31 @@ internal static class RunSummary
             ["train_images_per_s"] = trainSeconds > 0 ? trainImages / trainSeconds : null,
             ["eval_images_per_s"] = evalSeconds + testSeconds > 0 ? (evalImages + testImages) / (evalSeconds + testSeconds) : null,
         };
+        summary["phases"] = Phases(recipe, history.Count);
         summary["seconds"] = seconds;
         return summary;
+    }
+
+    /// <summary>
+    /// The recipe's phases with the epochs each covers (1-based, as in <c>history.csv</c>) and how many of them ran
+    /// (early stopping can end a phase early and skip the rest).
+    /// </summary>
+    internal static JsonArray Phases(Recipe recipe, int epochsRun)
+    {
+        var phases = new JsonArray();
+        int first = 1;
+        foreach (var phase in recipe.Phases)
+        {
+            phases.Add(new JsonObject
+            {
+                ["name"] = phase.Name,
+                ["kind"] = phase.LinearProbe ? "linear-probe" : phase.FrozenBackbone ? "head" : "all-layers",
+                ["first_epoch"] = first,
+                ["epochs"] = phase.Epochs,
+                ["epochs_run"] = Math.Clamp(epochsRun - first + 1, 0, phase.Epochs),
+            });
+            first += phase.Epochs;
+        }
+        return phases;
     }
 }
