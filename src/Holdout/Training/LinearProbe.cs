@@ -16,8 +16,12 @@ namespace Holdout.Training;
 /// <example><code>var result = new LinearProbe().Fit(head, trainFeatures, trainLabels, valFeatures, valLabels, loss);</code></example>
 public sealed class LinearProbe
 {
-    /// <summary>The default weight-decay candidates.</summary>
-    public static IReadOnlyList<double> DefaultWeightDecays { get; } = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
+    /// <summary>
+    /// The default weight-decay candidates, 3 down to 1e-4. The strongest keep the head near the class priors, so on a
+    /// tiny or hard dataset the probe chosen on validation is not worse than the initial head (measured on 33 bean
+    /// photos at 64 px: the strongest of the former 0.1..1e-4 grid left a validation loss of 1.25, above ln 3).
+    /// </summary>
+    public static IReadOnlyList<double> DefaultWeightDecays { get; } = [3, 1, 3e-1, 1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4];
 
     /// <summary>Creates a probe.</summary>
     /// <param name="weightDecays">Candidates for the L2 penalty, chosen on validation. Defaults to <see cref="DefaultWeightDecays"/>.</param>
@@ -61,6 +65,24 @@ public sealed class LinearProbe
         using var plain = loss is null ? new ClassificationLoss() : null;
         var objective = loss ?? plain!;
         var clock = Stopwatch.StartNew();
+        // The objective's tensors are tiny (N x D x C): with more than one engine thread every operation ends in a
+        // thread barrier, which costs more than the arithmetic, and far more when other processes share the cores
+        // (measured: 1 ms per iteration on an idle 2-core machine, 90 ms under load). One thread, restored after.
+        var threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try
+        {
+            return FitOnOneThread(head, trainFeatures, trainLabels, validationFeatures, validationLabels, objective, clock, cancellationToken);
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    private ProbeResult FitOnOneThread(Linear head, Tensor trainFeatures, Tensor trainLabels, Tensor? validationFeatures, Tensor? validationLabels,
+        ClassificationLoss objective, Stopwatch clock, CancellationToken cancellationToken)
+    {
         using var scope = NewDisposeScope();
         var x = trainFeatures.to(ScalarType.Float64, head.weight.device);
         var y = trainLabels.to(head.weight.device);
