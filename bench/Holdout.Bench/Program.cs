@@ -3,6 +3,7 @@ using Holdout.Bench;
 return args.FirstOrDefault() switch
 {
     "hashes" => HashCalibration.Run(args.Skip(1).ToArray()),
+    "dupes" => DuplicateCalibration.Run(args.Skip(1).ToArray()),
     "decode" => DecodeProbe.Run(args.Skip(1).ToArray()),
     "draw" => DrawProbe.Run(args.Skip(1).ToArray()),
     "tensor" => TensorProbe.Run(),
@@ -23,6 +24,7 @@ static int Usage()
           onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
                                                      inference img/s: ONNX Runtime on the export vs TorchSharp, same images
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
+          dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
         """);
     return 1;
 }
