@@ -13,8 +13,10 @@ namespace Holdout.Imaging;
 /// <item><b>Thumbnail</b>: that 32x32 grid averaged 2x2 to 16x16 grey bytes, compared by correlation
 /// (<see cref="ThumbnailCorrelation"/>) to confirm the pairs the hashes propose.</item>
 /// </list>
-/// Grey = 0.299 R + 0.587 G + 0.114 B. Two images are near-duplicates when both Hamming distances are within the
-/// thresholds of <see cref="Holdout.Data.DuplicateOptions"/>.
+/// Grey = 0.299 R + 0.587 G + 0.114 B. Two images are near-duplicates when a Hamming distance is within the
+/// thresholds of <see cref="Holdout.Data.DuplicateOptions"/> and their thumbnails correlate at least as much as it
+/// asks: 64-bit hashes alone are too coarse for low-detail photos on a plain background, where distinct shots of
+/// similar shapes collide.
 /// </summary>
 internal static class PerceptualHash
 {
