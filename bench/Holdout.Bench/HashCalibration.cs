@@ -67,8 +67,10 @@ internal static class HashCalibration
     private static IEnumerable<SKBitmap> Variants(SKBitmap bitmap)
     {
         using (var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 75))
+        using (var decoded = SKBitmap.Decode(data))
         {
-            yield return SKBitmap.Decode(data);
+            // PerceptualHash reads RGBA bytes; the platform's default decode may be BGRA, which would swap red and blue.
+            yield return decoded.Copy(SKColorType.Rgba8888);
         }
         var info = new SKImageInfo((int)(bitmap.Width * 0.8), (int)(bitmap.Height * 0.8), SKColorType.Rgba8888, SKAlphaType.Opaque);
         yield return bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));

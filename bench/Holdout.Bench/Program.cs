@@ -3,6 +3,7 @@ using Holdout.Bench;
 return args.FirstOrDefault() switch
 {
     "hashes" => HashCalibration.Run(args.Skip(1).ToArray()),
+    "dupes" => DuplicateCalibration.Run(args.Skip(1).ToArray()),
     "decode" => DecodeProbe.Run(args.Skip(1).ToArray()),
     "draw" => DrawProbe.Run(args.Skip(1).ToArray()),
     "tensor" => TensorProbe.Run(),
@@ -30,6 +31,7 @@ static int Usage()
           probe-study [DATA] [--image-size 224] [--precision auto]
                                                      linear-probe variants on one featurisation: val/test accuracy
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
+          dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
         """);
     return 1;
 }

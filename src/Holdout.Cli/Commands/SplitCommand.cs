@@ -69,14 +69,14 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
             var groups = result.Duplicates.Groups;
             if (groups.Count == 0)
             {
-                AnsiConsole.MarkupLine("Duplicates: none found (exact pixels, or dHash/pHash within 10 bits).");
+                AnsiConsole.MarkupLine("Duplicates: none found (exact pixels, or dHash or pHash within 10 bits and thumbnails correlating at least 0.975).");
             }
             else
             {
                 AnsiConsole.MarkupLine($"Duplicates: [yellow]{groups.Count}[/] group(s), {groups.Sum(g => g.Members.Count)} images; each group is kept in one split:");
                 foreach (var group in groups.Take(50))
                 {
-                    var distance = group.Kind == DuplicateKind.Exact ? "same pixels" : $"near: dHash {group.MaxDifferenceHashDistance}, pHash {group.MaxDctHashDistance} bits";
+                    var distance = group.Kind == DuplicateKind.Exact ? "same pixels" : $"near: dHash {group.MaxDifferenceHashDistance}, pHash {group.MaxDctHashDistance} bits, thumbnails correlate {group.MinThumbnailCorrelation.ToString("F3", CultureInfo.InvariantCulture)}";
                     AnsiConsole.MarkupLine($"  group {group.Id} ({Markup.Escape(distance)}):");
                     foreach (var member in group.Members)
                     {

@@ -3,8 +3,9 @@ using Holdout.Imaging;
 namespace Holdout.Data;
 
 /// <summary>
-/// Finds exact duplicates (same decoded pixels) and near-duplicates (the same photo re-encoded or resized, by
-/// perceptual hashes, see <see cref="DuplicateOptions"/>) in a list of images and groups them transitively. Used by
+/// Finds exact duplicates (same decoded pixels) and near-duplicates (the same photo re-encoded or resized: perceptual
+/// hashes propose, thumbnails confirm, see <see cref="DuplicateOptions"/>) in a list of images and groups them so
+/// that every two members of a group are duplicates of each other (no chaining through look-alikes). Used by
 /// the <see cref="Splitter"/> so that a group never straddles two splits, and by the data audit to report
 /// duplicates across splits and duplicates with conflicting labels.
 /// Near-duplicate search compares every pair (64-bit popcounts, parallel): fine up to tens of thousands of images.
@@ -65,66 +66,64 @@ internal static class DuplicateFinder
         return Group(fingerprints, options);
     }
 
-    /// <summary>Groups already computed fingerprints.</summary>
+    /// <summary>
+    /// Groups already computed fingerprints. Images with the same pixels form one unit; two units are linked when
+    /// either hash is within its threshold and their thumbnails confirm it; groups are then built by complete
+    /// linkage, strongest links first: two groups merge only when every image of one is linked to every image of the
+    /// other, so a chain of look-alikes never becomes one group.
+    /// </summary>
     /// <param name="fingerprints">One per image, in the order group indices refer to.</param>
     /// <param name="options">Thresholds; defaults to <see cref="DuplicateOptions"/>'s defaults.</param>
     public static DuplicateGroups Group(IReadOnlyList<ImageFingerprint> fingerprints, DuplicateOptions? options = null)
     {
         options ??= new DuplicateOptions();
         var count = fingerprints.Count;
-        var parent = Enumerable.Range(0, count).ToArray();
-        var links = new List<(int A, int B, int DHash, int PHash)>();
 
-        foreach (var same in Enumerable.Range(0, count).GroupBy(i => fingerprints[i].PixelHash).Where(g => g.Count() > 1))
+        // Exact duplicates are the same picture: one unit per pixel hash, its first image standing for it.
+        var unitOf = new int[count];
+        var units = new List<List<int>>();
+        var unitByHash = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
         {
-            var first = same.First();
-            foreach (var other in same.Skip(1))
+            if (!unitByHash.TryGetValue(fingerprints[i].PixelHash, out var unit))
             {
-                links.Add((first, other, 0, 0));
+                unit = units.Count;
+                unitByHash[fingerprints[i].PixelHash] = unit;
+                units.Add([]);
             }
-        }
-        if (options.NearDuplicates)
-        {
-            var dhash = fingerprints.Select(f => f.DifferenceHash).ToArray();
-            var phash = fingerprints.Select(f => f.DctHash).ToArray();
-            var found = new List<(int, int, int, int)>[count];
-            Parallel.For(0, count, i =>
-            {
-                List<(int, int, int, int)>? mine = null;
-                for (var j = i + 1; j < count; j++)
-                {
-                    var d = PerceptualHash.HammingDistance(dhash[i], dhash[j]);
-                    if (d > options.MaxDifferenceHashDistance)
-                    {
-                        continue;
-                    }
-                    var p = PerceptualHash.HammingDistance(phash[i], phash[j]);
-                    if (p <= options.MaxDctHashDistance && fingerprints[i].PixelHash != fingerprints[j].PixelHash)
-                    {
-                        (mine ??= []).Add((i, j, d, p));
-                    }
-                }
-                found[i] = mine!;
-            });
-            foreach (var list in found.Where(l => l is not null))
-            {
-                links.AddRange(list);
-            }
+            units[unit].Add(i);
+            unitOf[i] = unit;
         }
 
-        foreach (var (a, b, _, _) in links)
+        var links = options.NearDuplicates ? NearLinks(units.Select(u => fingerprints[u[0]]).ToList(), options) : [];
+        var linkOf = links.ToDictionary(l => (l.A, l.B));
+        var clusterOf = Enumerable.Range(0, units.Count).ToArray();
+        var clusters = Enumerable.Range(0, units.Count).Select(u => new List<int> { u }).ToArray();
+        foreach (var link in links.OrderByDescending(l => l.Correlation).ThenBy(l => l.A).ThenBy(l => l.B))
         {
-            Union(parent, a, b);
+            int ca = clusterOf[link.A], cb = clusterOf[link.B];
+            if (ca == cb || !clusters[ca].All(x => clusters[cb].All(y => linkOf.ContainsKey((Math.Min(x, y), Math.Max(x, y))))))
+            {
+                continue;
+            }
+            var (keep, gone) = (Math.Min(ca, cb), Math.Max(ca, cb));
+            foreach (var unit in clusters[gone])
+            {
+                clusterOf[unit] = keep;
+            }
+            clusters[keep].AddRange(clusters[gone]);
+            clusters[gone].Clear();
         }
+
         var groupOf = new int[count];
         var numbers = new Dictionary<int, int>();
         for (var i = 0; i < count; i++)
         {
-            var root = Find(parent, i);
-            if (!numbers.TryGetValue(root, out var number))
+            var cluster = clusterOf[unitOf[i]];
+            if (!numbers.TryGetValue(cluster, out var number))
             {
                 number = numbers.Count;
-                numbers[root] = number;
+                numbers[cluster] = number;
             }
             groupOf[i] = number;
         }
@@ -132,30 +131,46 @@ internal static class DuplicateFinder
         foreach (var members in Enumerable.Range(0, count).GroupBy(i => groupOf[i]).Where(g => g.Count() > 1).OrderBy(g => g.First()))
         {
             var set = members.ToList();
-            var groupLinks = links.Where(l => groupOf[l.A] == members.Key).ToList();
-            var exact = set.All(i => fingerprints[i].PixelHash == fingerprints[set[0]].PixelHash);
-            groups.Add(new DuplicateGroup(members.Key, set, exact ? DuplicateKind.Exact : DuplicateKind.Near,
-                groupLinks.Max(l => l.DHash), groupLinks.Max(l => l.PHash)));
+            var memberUnits = set.Select(i => unitOf[i]).Distinct().Order().ToList();
+            var pairs = memberUnits.SelectMany((a, k) => memberUnits.Skip(k + 1).Select(b => linkOf[(a, b)])).ToList();
+            groups.Add(pairs.Count == 0
+                ? new DuplicateGroup(members.Key, set, DuplicateKind.Exact, 0, 0, 1)
+                : new DuplicateGroup(members.Key, set, DuplicateKind.Near, pairs.Max(l => l.DHash), pairs.Max(l => l.PHash), pairs.Min(l => l.Correlation)));
         }
         return new DuplicateGroups(fingerprints, groupOf, groups);
     }
 
-    private static int Find(int[] parent, int i)
+    /// <summary>
+    /// Every pair of <paramref name="units"/> (distinct pixels) with either hash within its threshold and thumbnails
+    /// that correlate enough: all pairs compared by 64-bit popcounts (parallel), thumbnails only for those.
+    /// </summary>
+    private static List<Link> NearLinks(IReadOnlyList<ImageFingerprint> units, DuplicateOptions options)
     {
-        while (parent[i] != i)
+        var count = units.Count;
+        var dhash = units.Select(f => f.DifferenceHash).ToArray();
+        var phash = units.Select(f => f.DctHash).ToArray();
+        var found = new List<Link>?[count];
+        Parallel.For(0, count, i =>
         {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        return i;
+            List<Link>? mine = null;
+            for (var j = i + 1; j < count; j++)
+            {
+                int d = PerceptualHash.HammingDistance(dhash[i], dhash[j]), p = PerceptualHash.HammingDistance(phash[i], phash[j]);
+                if (d > options.MaxDifferenceHashDistance && p > options.MaxDctHashDistance)
+                {
+                    continue;
+                }
+                var correlation = PerceptualHash.ThumbnailCorrelation(units[i].Thumbnail, units[j].Thumbnail);
+                if (correlation >= options.MinThumbnailCorrelation)
+                {
+                    (mine ??= []).Add(new Link(i, j, d, p, correlation));
+                }
+            }
+            found[i] = mine;
+        });
+        return found.Where(l => l is not null).SelectMany(l => l!).ToList();
     }
 
-    private static void Union(int[] parent, int a, int b)
-    {
-        int ra = Find(parent, a), rb = Find(parent, b);
-        if (ra != rb)
-        {
-            parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
-        }
-    }
+    /// <summary>Two units (<see cref="Link.A"/> &lt; <see cref="Link.B"/>) confirmed as near-duplicates, and how close they are.</summary>
+    private readonly record struct Link(int A, int B, int DHash, int PHash, double Correlation);
 }

@@ -20,7 +20,7 @@ namespace Holdout.Data;
 public static class MeasurementCache
 {
     /// <summary>Bump when what is measured, or how images are decoded for it, changes: older cache files are then ignored.</summary>
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     /// <summary>How many datasets' cache files the folder keeps (the least recently written go first).</summary>
     public const int MaxFiles = 64;
@@ -137,7 +137,7 @@ public static class MeasurementCache
                 {
                     var path = reader.ReadString();
                     var stamp = new Stamp(reader.ReadInt64(), reader.ReadInt64());
-                    var fingerprint = new ImageFingerprint(path, reader.ReadInt32(), reader.ReadInt32(), reader.ReadString(), reader.ReadUInt64(), reader.ReadUInt64());
+                    var fingerprint = new ImageFingerprint(path, reader.ReadInt32(), reader.ReadInt32(), reader.ReadString(), reader.ReadUInt64(), reader.ReadUInt64(), ReadThumbnail(reader));
                     var properties = new ImageProperties(fingerprint, (SKEncodedImageFormat)reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(),
                         reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean());
                     entries[path] = (stamp, properties);
@@ -150,6 +150,13 @@ public static class MeasurementCache
                 entries.Clear();
                 return entries;
             }
+        }
+
+        private static byte[] ReadThumbnail(BinaryReader reader)
+        {
+            const int size = PerceptualHash.ThumbnailSize * PerceptualHash.ThumbnailSize;
+            var thumbnail = reader.ReadBytes(size);
+            return thumbnail.Length == size ? thumbnail : throw new EndOfStreamException("Truncated thumbnail.");
         }
 
         private static void Write(Stream stream, IEnumerable<KeyValuePair<string, (Stamp Stamp, ImageProperties Properties)>> entries)
@@ -170,6 +177,7 @@ public static class MeasurementCache
                 writer.Write(f.PixelHash);
                 writer.Write(f.DifferenceHash);
                 writer.Write(f.DctHash);
+                writer.Write(f.Thumbnail);
                 writer.Write((int)p.Format);
                 writer.Write(p.Width);
                 writer.Write(p.Height);

@@ -118,7 +118,7 @@ internal static class DataAudit
             var hashOf = group.Members.ToDictionary(m => entries[m], m => groups.Fingerprints[m].PixelHash);
             var how = group.Kind == DuplicateKind.Exact
                 ? "same pixels"
-                : $"re-encoded or resized: dHash {group.MaxDifferenceHashDistance}, pHash {group.MaxDctHashDistance} bits apart";
+                : $"re-encoded or resized: dHash {group.MaxDifferenceHashDistance}, pHash {group.MaxDctHashDistance} bits apart, thumbnails correlate {group.MinThumbnailCorrelation.ToString("F3", CultureInfo.InvariantCulture)}";
             if (members.Select(m => m.Split).Distinct().Count() > 1)
             {
                 crossGroups++;

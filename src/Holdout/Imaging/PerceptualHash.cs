@@ -10,12 +10,19 @@ namespace Holdout.Imaging;
 /// <item><b>dHash</b>: the grey image box-averaged to 9x8; bit = (pixel &lt; right neighbour), 64 bits.</item>
 /// <item><b>pHash</b>: the grey image box-averaged to 32x32, 2-D DCT-II; the 8x8 lowest frequencies compared with
 /// the median of the 63 non-DC ones, 64 bits.</item>
+/// <item><b>Thumbnail</b>: that 32x32 grid averaged 2x2 to 16x16 grey bytes, compared by correlation
+/// (<see cref="ThumbnailCorrelation"/>) to confirm the pairs the hashes propose.</item>
 /// </list>
-/// Grey = 0.299 R + 0.587 G + 0.114 B. Two images are near-duplicates when both Hamming distances are within the
-/// thresholds of <see cref="Holdout.Data.DuplicateOptions"/>.
+/// Grey = 0.299 R + 0.587 G + 0.114 B. Two images are near-duplicates when a Hamming distance is within the
+/// thresholds of <see cref="Holdout.Data.DuplicateOptions"/> and their thumbnails correlate at least as much as it
+/// asks: 64-bit hashes alone are too coarse for low-detail photos on a plain background, where distinct shots of
+/// similar shapes collide.
 /// </summary>
 internal static class PerceptualHash
 {
+    /// <summary>Side of the grey thumbnail kept in the fingerprint to verify near-duplicate candidates.</summary>
+    public const int ThumbnailSize = 16;
+
     private const int DctSize = 32;
     private static readonly double[,] DctCosines = BuildCosines();
 
@@ -78,13 +85,48 @@ internal static class PerceptualHash
         FillEmptyCells(dct, dctCount, DctSize, DctSize, bitmap);
         FillEmptyCells(diff, diffCount, 9, 8, bitmap);
         return new ImageFingerprint(path, width, height, Convert.ToHexStringLower(sha.GetHashAndReset()),
-            DifferenceBits(diff), DctBits(dct));
+            DifferenceBits(diff), DctBits(dct), Thumbnail(dct));
     }
 
     /// <summary>Number of differing bits between two 64-bit hashes.</summary>
     /// <param name="a">One hash.</param>
     /// <param name="b">The other.</param>
     public static int HammingDistance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
+
+    /// <summary>
+    /// Pearson correlation of two grey thumbnails (<see cref="ImageFingerprint.Thumbnail"/>), -1..1: 1 when one is a
+    /// brightness and contrast change of the other, which re-encoding, resizing and slight brightening stay close to.
+    /// A flat thumbnail (standard deviation under one grey level) has no pattern to correlate: two flat ones whose
+    /// means are within 16 levels count as 1, a flat one against any other as 0.
+    /// </summary>
+    /// <param name="a">One thumbnail.</param>
+    /// <param name="b">The other, of the same size.</param>
+    public static double ThumbnailCorrelation(byte[] a, byte[] b)
+    {
+        if (a.Length != b.Length || a.Length == 0)
+        {
+            throw new ArgumentException($"Thumbnails of {a.Length} and {b.Length} cells cannot be compared.", nameof(b));
+        }
+        long sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            int x = a[i], y = b[i];
+            sa += x;
+            sb += y;
+            saa += x * x;
+            sbb += y * y;
+            sab += x * y;
+        }
+        long n = a.Length;
+        // n^2 times the variances and the covariance, exact in integers.
+        double va = n * saa - sa * sa, vb = n * sbb - sb * sb, cov = n * sab - sa * sb;
+        var flat = (double)n * n;
+        if (va < flat || vb < flat)
+        {
+            return va < flat && vb < flat && Math.Abs(sa - sb) <= 16 * n ? 1 : 0;
+        }
+        return cov / Math.Sqrt(va * vb);
+    }
 
     /// <summary>Turns sums into means; cells no pixel fell into (images smaller than the grid) take the nearest pixel.</summary>
     private static unsafe void FillEmptyCells(double[] sums, int[] counts, int columns, int rows, SKBitmap bitmap)
@@ -102,6 +144,29 @@ internal static class PerceptualHash
             var p = pixels + (long)y * bitmap.RowBytes + 4 * x;
             sums[cell] = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
         }
+    }
+
+    /// <summary>The 32x32 grey box averages reduced to <see cref="ThumbnailSize"/> squared, rounded to bytes.</summary>
+    private static byte[] Thumbnail(double[] grid)
+    {
+        const int factor = DctSize / ThumbnailSize;
+        var thumbnail = new byte[ThumbnailSize * ThumbnailSize];
+        for (var y = 0; y < ThumbnailSize; y++)
+        {
+            for (var x = 0; x < ThumbnailSize; x++)
+            {
+                double sum = 0;
+                for (var dy = 0; dy < factor; dy++)
+                {
+                    for (var dx = 0; dx < factor; dx++)
+                    {
+                        sum += grid[(y * factor + dy) * DctSize + x * factor + dx];
+                    }
+                }
+                thumbnail[y * ThumbnailSize + x] = (byte)Math.Clamp(Math.Round(sum / (factor * factor)), 0, 255);
+            }
+        }
+        return thumbnail;
     }
 
     private static ulong DifferenceBits(double[] grid)
