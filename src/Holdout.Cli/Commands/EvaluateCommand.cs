@@ -15,7 +15,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     public sealed class Settings : ImageReadingSettings
     {
         [CommandArgument(0, "<RUN>")]
-        [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), or a .holdout bundle (then --data is needed).")]
+        [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), a .holdout bundle or an .onnx file from 'holdout export' (run in ONNX Runtime); for a file --data is needed (a run's split.csv evaluates its test split).")]
         public string Run { get; init; } = "";
 
         [CommandOption("--data <DATA>")]
@@ -44,7 +44,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public int Workers { get; init; }
 
         [CommandOption("--precision <P>")]
-        [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle.")]
+        [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle; an .onnx file always runs in float32.")]
         public string? Precision { get; init; }
 
         protected override void Check()

@@ -23,8 +23,12 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(5)]
         public int Epochs { get; init; } = 5;
 
+        [CommandOption("--no-probe")]
+        [Description("Train the head by --freeze-epochs epochs over (augmented) images (fastai's fine_tune) instead of the default linear probe: the head fitted to convergence on the frozen backbone's cached features before every layer trains (LP-FT).")]
+        public bool NoProbe { get; init; }
+
         [CommandOption("--freeze-epochs <N>")]
-        [Description("fine-tune: epochs that train only the head before everything is unfrozen.")]
+        [Description("fine-tune with --no-probe: epochs that train only the head before everything is unfrozen.")]
         [DefaultValue(1)]
         public int FreezeEpochs { get; init; } = 1;
 
@@ -110,6 +114,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             TrainBatchNorm = TrainBatchNorm,
             Strict = Strict,
             DropLast = DropLast,
+            Probe = !NoProbe,
         };
     }
 

@@ -21,6 +21,9 @@ internal sealed class ClassifierHead : Module<Tensor, Tensor>
         HeadInitialisation.Apply(fc, null);
     }
 
+    /// <summary>The output layer when the head is that layer alone (no BatchNorm, no dropout), else null.</summary>
+    public Linear? PlainOutput => bn is null && dropout is null ? fc : null;
+
     /// <summary>Starts the head over so its first predictions are <paramref name="priors"/> (see <see cref="HeadInitialisation"/>).</summary>
     public void Initialise(IReadOnlyList<double>? priors) => HeadInitialisation.Apply(fc, priors);
 

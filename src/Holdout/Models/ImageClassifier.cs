@@ -213,6 +213,12 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// The head's only layer when the head is one linear layer on the pooled features (the default head of a ResNet),
+    /// which a linear probe can fit directly; null otherwise.
+    /// </summary>
+    internal Linear? LinearHead => (head as ClassifierHead)?.PlainOutput;
+
     /// <summary>The backbone module (torchvision names for ResNets), for loading weights.</summary>
     internal Module<Tensor, Tensor> Backbone => backbone;
 

@@ -44,6 +44,8 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
             options = document["options"].Deserialize<TrainRunOptions>(Json) ?? throw new JsonException("it has no options section");
             // Runs written before --precision existed trained in float32; they resume in float32.
             if (document["options"]?["precision"] is null) options = options with { Precision = Precision.Fp32 };
+            // ...and trained their head by epochs over images: they resume without the linear probe.
+            if (document["options"]?["probe"] is null) options = options with { Probe = false };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

@@ -5,7 +5,8 @@ namespace Holdout.Runs;
 
 /// <summary>What <see cref="RunEvaluation.Evaluate"/> evaluates: which model, on which images.</summary>
 /// <param name="Run">A run folder written by <c>holdout train</c> (its <c>best.holdout</c> is evaluated), or a model
-/// bundle file (<c>.holdout</c>; then <paramref name="Data"/> is required).</param>
+/// bundle file (<c>.holdout</c>), or an ONNX file written by <c>holdout export</c> (<c>.onnx</c>, run in ONNX Runtime in
+/// float32); for a file <paramref name="Data"/> is required.</param>
 /// <param name="Data">Other labelled images with the model's classes: a class-per-folder dataset, an already-split
 /// folder, a CSV manifest or a <c>split.csv</c>. Defaults to null = the run's own <c>split.csv</c>.</param>
 /// <param name="Split">Which split to evaluate. Defaults to null = test for the run's own split and for split

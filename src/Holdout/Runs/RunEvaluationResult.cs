@@ -6,7 +6,7 @@ using Holdout.Training;
 namespace Holdout.Runs;
 
 /// <summary>The outcome of <see cref="RunEvaluation.Evaluate"/>: the metrics, what was evaluated, and every prediction.</summary>
-/// <param name="Bundle">The model bundle that was evaluated.</param>
+/// <param name="Bundle">The model bundle (or exported ONNX file) that was evaluated.</param>
 /// <param name="RunFolder">The run folder, or null when a bundle file was given.</param>
 /// <param name="DataSource">Where the images came from: the run's <c>split.csv</c> or the given data.</param>
 /// <param name="Split">The split evaluated, or null when every image of an unsplit dataset was.</param>

@@ -45,6 +45,13 @@ internal sealed record RunFiles(string Folder)
     /// <summary>The batch preview image (what the model sees).</summary>
     public string Preview => Path.Combine(Folder, "preview.png");
 
+    /// <summary>
+    /// The TensorBoard event files (<c>events.out.tfevents.&lt;time&gt;.&lt;host&gt;.holdout</c>: one per session of the
+    /// run, oldest first; TensorBoard merges the files of a folder).
+    /// </summary>
+    public IReadOnlyList<string> EventFiles =>
+        Directory.Exists(Folder) ? [.. Directory.GetFiles(Folder, TensorBoardLogger.FilePattern).Order(StringComparer.Ordinal)] : [];
+
     /// <summary>A new run folder name under <paramref name="root"/>: <c>yyyyMMdd-HHmmss-model</c>, made unique.</summary>
     public static RunFiles CreateNew(string root, string model)
     {

@@ -163,6 +163,47 @@ public sealed class RunSetup : IDisposable
         return trainer;
     }
 
+    /// <summary>
+    /// Runs a linear-probe phase (<see cref="RecipePhase.LinearProbe"/>) as one epoch of <paramref name="trainer"/>:
+    /// the backbone (frozen, evaluation mode) featurises the training and validation images once, the head's linear
+    /// layer is fitted to convergence on those features with the run's loss (weight decay chosen on validation), and the
+    /// epoch's logs (training and validation loss and accuracy, seconds) go through the trainer's callbacks.
+    /// </summary>
+    /// <param name="trainer">The trainer of the recipe (made by <see cref="CreateTrainer"/>).</param>
+    /// <param name="phase">The probe phase.</param>
+    /// <param name="cancellationToken">Stops featurising or fitting.</param>
+    /// <exception cref="HoldoutException">The model's head is not a single linear layer.</exception>
+    public ProbeResult FitProbe(Trainer trainer, RecipePhase phase, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(phase);
+        phase.Prepare(Model);
+        var layer = Model.LinearHead ?? throw new HoldoutException(
+            $"The linear probe fits a head that is one linear layer, but {OptionNames.Of(Options.Model)}'s head is not. Pass --no-probe to train the head over images instead.");
+        ProbeResult? result = null;
+        trainer.FitComputedEpoch(phase.Name, epoch =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (train, labels) = Features(DataSplit.Train).Tensors(cancellationToken);
+            var validation = Features(DataSplit.Validation);
+            var (validationFeatures, validationLabels) = validation.SampleCount > 0 ? validation.Tensors(cancellationToken) : (null, null);
+            result = new LinearProbe().Fit(layer, train, labels, validationFeatures, validationLabels, Loss, cancellationToken);
+            var logs = new EpochLogs(epoch) { ["loss"] = result.TrainLoss, ["acc"] = result.TrainAccuracy };
+            if (validation.SampleCount > 0)
+            {
+                // Validation is scored exactly as every later epoch scores it (float32, the evaluator).
+                var predictions = Evaluator.Predict(Head, validation.View(Options.BatchSize, shuffle: false), Loss, cancellationToken: cancellationToken);
+                logs["val_loss"] = predictions.Loss;
+                logs["val_acc"] = predictions.Accuracy;
+            }
+            logs["lr"] = 0;
+            logs["weight_decay"] = result.WeightDecay;
+            logs["seconds"] = clock.Elapsed.TotalSeconds;
+            return logs;
+        }, Split.Samples(DataSplit.Train).Count);
+        return result!;
+    }
+
     /// <summary>Runs every phase of a recipe (the options' own by default) and returns the history.</summary>
     /// <param name="recipe">The recipe. Defaults to null: <see cref="Recipe"/>.</param>
     /// <param name="callbacks">Callbacks, e.g. <see cref="EarlyStopping"/>.</param>
@@ -176,7 +217,8 @@ public sealed class RunSetup : IDisposable
         foreach (var phase in recipe.Phases)
         {
             if (trainer.Context.StopTraining) break;
-            trainer.Fit(train, validation, phase.Prepare(Model), cancellationToken: cancellationToken);
+            if (phase.LinearProbe) FitProbe(trainer, phase, cancellationToken);
+            else trainer.Fit(train, validation, phase.Prepare(Model), cancellationToken: cancellationToken);
         }
         return trainer.History;
     }

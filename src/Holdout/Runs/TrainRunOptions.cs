@@ -37,6 +37,9 @@ namespace Holdout.Runs;
 /// of staying in evaluation mode (Keras's behaviour). Defaults to false.</param>
 /// <param name="Strict">Unreadable images are an error instead of being skipped. Defaults to false.</param>
 /// <param name="DropLast">Drop the last partial training batch. Defaults to false.</param>
+/// <param name="Probe">Fit the head to convergence on the frozen backbone's cached features (a linear probe) for the
+/// fine-tune recipe's head phase, and for the frozen recipe without augmentation. False trains the head for
+/// <paramref name="FreezeEpochs"/> epochs over images instead (fastai's fine_tune). Defaults to true.</param>
 /// <param name="Precision">The backbone's number format: auto (bfloat16 where the hardware computes it natively, else
 /// float32), fp32 or bf16. Defaults to auto.</param>
 public sealed record TrainRunOptions(
@@ -65,7 +68,8 @@ public sealed record TrainRunOptions(
     bool TrainBatchNorm = false,
     bool Strict = false,
     bool DropLast = false,
-    Precision Precision = Precision.Auto)
+    Precision Precision = Precision.Auto,
+    bool Probe = true)
 {
     /// <summary>The metrics <see cref="Monitor"/> may name.</summary>
     public static IReadOnlyList<string> Monitors { get; } = ["val_loss", "val_acc", "loss", "acc"];
@@ -95,6 +99,8 @@ public sealed record TrainRunOptions(
         if (EffectiveLearningRate is <= 0 or > 10 || double.IsNaN(EffectiveLearningRate)) throw new HoldoutException($"--lr must be a positive learning rate such as 1e-3, got {EffectiveLearningRate}.");
         if (FreezeEpochs < 0 || (EffectiveRecipe == RecipeKind.FineTune && FreezeEpochs >= Epochs && Epochs > 1))
             throw new HoldoutException($"--freeze-epochs ({FreezeEpochs}) must be 0 or more and less than --epochs ({Epochs}) for the fine-tune recipe.");
+        if (EffectiveRecipe == RecipeKind.FineTune && Probe && FreezeEpochs != 1)
+            throw new HoldoutException($"--freeze-epochs ({FreezeEpochs}) counts head epochs over images, which replace the linear probe. Pass --no-probe with it, or leave --freeze-epochs at 1.");
         if (!(LearningRateMultiplier >= 1)) throw new HoldoutException($"--lr-mult must be 1 or more (fastai uses 100), got {LearningRateMultiplier}.");
         if (Model is not Architecture.ResNet18 && string.Equals(EffectiveWeights, ModelOptions.BundledWeights, StringComparison.OrdinalIgnoreCase))
             throw new HoldoutException($"{OptionNames.Of(Model)} has no bundled pretrained weights (only resnet18 does). Pass a torchvision-format file with --weights FILE.safetensors, or train from scratch with --weights none.");

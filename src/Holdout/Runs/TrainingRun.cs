@@ -15,7 +15,8 @@ namespace Holdout.Runs;
 /// the run's <c>split.csv</c>), build the <see cref="RunSetup"/> (model with its own preprocessing, loaders, loss,
 /// recipe), train with the recipe, keep the best and last checkpoints, evaluate every split once with the best
 /// weights, and write the run folder (<c>config.json</c>, <c>split.csv</c>, <c>history.csv</c>, <c>best.holdout</c>,
-/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c>).
+/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c> and the TensorBoard event file
+/// <c>events.out.tfevents.&lt;time&gt;.&lt;host&gt;.holdout</c>, one more per resumed session).
 /// </summary>
 public static class TrainingRun
 {
@@ -94,6 +95,10 @@ public static class TrainingRun
         var callbacks = new List<Callback> { new LogLines(log, recipe.TotalEpochs) };
         EarlyStopping? stopping = options.Patience > 0 ? new EarlyStopping(options.Monitor, options.Patience) : null;
         if (stopping is not null) callbacks.Add(stopping);
+        // Before the progress display (present or not on resume; callback state is matched by position) and before the
+        // checkpoint, whose state records the event file's length with the epoch being saved already in it.
+        var tensorBoard = new TensorBoardLogger(files.Folder);
+        callbacks.Add(tensorBoard);
         if (hooks.Progress is not null) callbacks.Add(hooks.Progress);
         var checkpoint = new ModelCheckpoint(checkpoints.Save, files.Best, options.Monitor, log: log.Line);
         callbacks.Add(checkpoint);
@@ -108,6 +113,7 @@ public static class TrainingRun
             (startPhase, doneInPhase) = checkpoints.Restore(trainer, stopping, log);
         else if (resuming)
             log.Line($"{files.Folder} has no completed epoch to resume from; starting its training from epoch 1.");
+        RunTensorBoard.Begin(tensorBoard, files);
 
         if (setup.CachesFeatures(recipe)) log.Line("The backbone stays fixed and training is not augmented: each image goes through the backbone once (in epoch 1); the head trains on the features.");
         else if (setup.KeepsBackboneFixed(recipe)) log.Line("The backbone stays fixed: validation and test images go through it once; the head is evaluated on their features.");
@@ -117,6 +123,16 @@ public static class TrainingRun
             var phase = recipe.Phases[p];
             checkpoints.CurrentPhase = p;
             var resume = p == startPhase && doneInPhase > 0 ? new PhaseResume(doneInPhase, checkpoints.RestoredOptimizerState) : null;
+            if (phase.LinearProbe)
+            {
+                var probe = setup.FitProbe(trainer, phase, cancellationToken);
+                var last = trainer.History.Epochs[^1];
+                log.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"Phase '{phase.Name}': fitted to convergence on the features of {manifest.Samples(DataSplit.Train).Count} training images in {last.Seconds:0.0} s " +
+                    $"({probe.Iterations} L-BFGS iterations, {probe.Seconds:0.00} s of them fitting); weight decay {probe.WeightDecay:0.##e+00} chosen on validation " +
+                    $"from {probe.Candidates.Count} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
+                continue;
+            }
             var prepared = phase.Prepare(model);
             log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
             var (train, validation) = setup.Sources(recipe);
@@ -149,6 +165,7 @@ public static class TrainingRun
         AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
         RunReport.Write(files.Folder);
         log.Line($"Report: {files.Report}");
+        log.Line($"Curves: tensorboard --logdir {files.Folder}");
         if (evaluated.TryGetValue(DataSplit.Test, out var test))
             log.Line($"Test ({test.SampleCount} images, best epoch {bestEpoch}): loss {predictions[DataSplit.Test].Loss:0.0000} - acc {test.Accuracy:0.0000} - macro_f1 {test.MacroF1:0.0000}");
         var result = new TrainingRunResult(files.Folder, summary, evaluated, predictions, manifest, data.Skipped, data.Duplicates, history, bestEpoch);

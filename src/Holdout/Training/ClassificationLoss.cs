@@ -75,9 +75,9 @@ public sealed class ClassificationLoss : IDisposable
         {
             var target = labels.to_type(ScalarType.Float32);
             var smoothed = LabelSmoothing > 0 ? target * (1 - LabelSmoothing) + 0.5 * LabelSmoothing : target;
-            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits.device));
+            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits));
         }
-        return nn.functional.cross_entropy(logits, labels, WeightsOn(logits.device), label_smoothing: LabelSmoothing);
+        return nn.functional.cross_entropy(logits, labels, WeightsOn(logits), label_smoothing: LabelSmoothing);
     }
 
     /// <summary>
@@ -108,9 +108,9 @@ public sealed class ClassificationLoss : IDisposable
         {
             var target = labels.to_type(ScalarType.Float32);
             var smoothed = LabelSmoothing > 0 ? target * (1 - LabelSmoothing) + 0.5 * LabelSmoothing : target;
-            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits.device), reduction: nn.Reduction.None);
+            return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits), reduction: nn.Reduction.None);
         }
-        return nn.functional.cross_entropy(logits, labels, WeightsOn(logits.device), reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
+        return nn.functional.cross_entropy(logits, labels, WeightsOn(logits), reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
     }
 
     /// <summary>
@@ -129,19 +129,19 @@ public sealed class ClassificationLoss : IDisposable
         return Kind == LossKind.BinaryCrossEntropyWithLogits || logits.shape[1] == 1;
     }
 
-    private Tensor? WeightsOn(Device device)
+    private Tensor? WeightsOn(Tensor logits)
     {
         if (_classWeights is null) return null;
-        if (_weights is null || _weights.device != device)
+        if (_weights is null || _weights.device != logits.device || _weights.dtype != logits.dtype)
         {
             _weights?.Dispose();
-            _weights = torch.tensor(_classWeights).to(device).DetachFromDisposeScope();
+            _weights = torch.tensor(_classWeights).to(logits.dtype, logits.device).DetachFromDisposeScope();
         }
         return _weights;
     }
 
-    private Tensor? PositiveWeight(Device device) =>
-        WeightsOn(device) is { } w ? (w[1] / w[0]).reshape(1) : null;
+    private Tensor? PositiveWeight(Tensor logits) =>
+        WeightsOn(logits) is { } w ? (w[1] / w[0]).reshape(1) : null;
 
     /// <inheritdoc/>
     public void Dispose()

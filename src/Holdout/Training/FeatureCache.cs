@@ -31,6 +31,13 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) :
     /// <param name="dropLast">With <paramref name="shuffle"/>, drop the last partial batch.</param>
     public IBatchSource View(int batchSize, bool shuffle, long seed = 0, bool dropLast = false) => new FeatureView(this, batchSize, shuffle, seed, dropLast);
 
+    /// <summary>All features (N x D, split order) and labels, computed on first use; the cache keeps owning them.</summary>
+    public (Tensor Features, Tensor Labels) Tensors(CancellationToken cancellationToken = default)
+    {
+        Compute(cancellationToken);
+        return (_features!, _labels!);
+    }
+
     private void Compute(CancellationToken cancellationToken)
     {
         if (_features is not null) return;

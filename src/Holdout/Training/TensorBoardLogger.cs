@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Holdout.Training;
 
@@ -18,6 +19,13 @@ namespace Holdout.Training;
 /// buffered and appended to the file at the end of every epoch, when training ends (also when it is stopped or
 /// cancelled) and by every <see cref="WriteText"/>, <see cref="WriteImage"/> and <see cref="Flush"/>, so a killed run
 /// keeps its curves up to its last completed epoch. Thread-safe. View with <c>tensorboard --logdir FOLDER</c>.
+/// <para>
+/// Resuming: the logger's checkpoint state (<see cref="SaveState"/>) records how long every event file of its folder was
+/// when the checkpoint was taken; a resumed run's logger writes a new file (TensorBoard merges the files of a folder)
+/// and <see cref="LoadState"/> cuts the earlier files back to those lengths and removes Holdout event files started
+/// after the checkpoint, so the events of epochs trained again after a kill or Ctrl-C are not there twice. Put the
+/// logger before the checkpoint callback, so that the epoch being saved is already in the file.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -33,8 +41,15 @@ public sealed class TensorBoardLogger : Callback
     // tensorflow.DataType DT_STRING and SummaryMetadata.DataClass DATA_CLASS_TENSOR.
     private const int DtString = 7, DataClassTensor = 2;
 
+    /// <summary>The names of the event files this logger writes: <c>events.out.tfevents.&lt;unix time&gt;.&lt;host&gt;.holdout</c>.</summary>
+    internal const string FilePattern = "events.out.tfevents.*.holdout";
+
     private readonly object _gate = new();
     private readonly MemoryStream _pending = new();
+
+    // The event files of earlier sessions of the same run that a restored checkpoint kept, with their lengths then.
+    private readonly Dictionary<string, long> _earlierFiles = new(StringComparer.Ordinal);
+    private long _written;
 
     /// <summary>Creates the event file in <paramref name="folder"/> (created if needed) and writes its first event.</summary>
     /// <param name="folder">The log folder, e.g. <c>runs/my-run/tensorboard</c>; TensorBoard reads every event file in it.</param>
@@ -63,6 +78,9 @@ public sealed class TensorBoardLogger : Callback
     /// <summary>The event file being written.</summary>
     public string FilePath { get; }
 
+    /// <summary>Whether a restored checkpoint kept event files of earlier sessions (then this file continues them).</summary>
+    internal bool ContinuesEarlierFiles => _earlierFiles.Count > 0;
+
     /// <summary>Records the batch's own loss and learning rate (when the logs carry them) at its global step.</summary>
     /// <param name="context">The trainer's state.</param>
     /// <param name="logs">The batch's logs.</param>
@@ -85,6 +103,81 @@ public sealed class TensorBoardLogger : Callback
     /// <summary>Writes what is still buffered (the batches of an epoch cut short by a stop or cancellation).</summary>
     /// <param name="context">The trainer's state.</param>
     public override void OnTrainEnd(TrainingContext context) => Flush();
+
+    /// <summary>
+    /// The event files of the folder as far as they are written now: this logger's file and the earlier sessions' files a
+    /// restored checkpoint kept, each with its length in bytes (<c>{"files": {"events.out.tfevents...": 1234}}</c>).
+    /// </summary>
+    public override JsonObject? SaveState()
+    {
+        lock (_gate)
+        {
+            var files = new JsonObject();
+            foreach (var (name, length) in _earlierFiles) files[name] = length;
+            files[Path.GetFileName(FilePath)] = _written;
+            return new JsonObject { ["files"] = files };
+        }
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint: the event files it lists are cut back to their length then (dropping the events of
+    /// epochs that will be trained again), and the other Holdout event files of the folder, started after it, are
+    /// removed. This logger's own file is kept.
+    /// </summary>
+    /// <param name="state">What <see cref="SaveState"/> returned.</param>
+    /// <exception cref="HoldoutException">An event file cannot be cut or removed.</exception>
+    public override void LoadState(JsonObject state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var kept = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (state["files"] is JsonObject files)
+        {
+            foreach (var (name, length) in files)
+            {
+                if (length is not null) kept[name] = length.GetValue<long>();
+            }
+        }
+        KeepOnly(kept);
+    }
+
+    /// <summary>Removes the Holdout event files of the folder other than this logger's (those of a run that starts over from epoch 1).</summary>
+    /// <exception cref="HoldoutException">A file cannot be removed.</exception>
+    internal void DiscardEarlierFiles() => KeepOnly(new Dictionary<string, long>());
+
+    private void KeepOnly(IReadOnlyDictionary<string, long> lengths)
+    {
+        var folder = Path.GetDirectoryName(FilePath)!;
+        lock (_gate)
+        {
+            _earlierFiles.Clear();
+            foreach (var path in Directory.EnumerateFiles(folder, FilePattern).Order(StringComparer.Ordinal).ToList())
+            {
+                var name = Path.GetFileName(path);
+                if (name == Path.GetFileName(FilePath)) continue;
+                try
+                {
+                    if (!lengths.TryGetValue(name, out var length))
+                    {
+                        File.Delete(path);
+                        continue;
+                    }
+                    using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+                    {
+                        if (file.Length > length)
+                        {
+                            file.SetLength(length);
+                            file.Flush(flushToDisk: true);
+                        }
+                    }
+                    _earlierFiles[name] = length;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new HoldoutException($"Cannot cut the TensorBoard event file '{path}' back to the checkpoint: {e.Message}. Expected a writable file; check the permissions, or delete it (its curves are then lost).", e);
+                }
+            }
+        }
+    }
 
     /// <summary>Adds one scalar (buffered until the next flush).</summary>
     /// <param name="tag">The chart's name, e.g. <c>epoch/loss</c>.</param>
@@ -141,6 +234,7 @@ public sealed class TensorBoardLogger : Callback
                 using var file = new FileStream(FilePath, FileMode.Append, FileAccess.Write, FileShare.Read);
                 _pending.WriteTo(file);
                 file.Flush(flushToDisk: true);
+                _written = file.Length;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

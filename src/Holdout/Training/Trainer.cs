@@ -119,6 +119,35 @@ public sealed class Trainer : IDisposable
         return History;
     }
 
+    /// <summary>
+    /// Runs one epoch whose work is done by <paramref name="epoch"/> instead of training batches — e.g. fitting the
+    /// head to convergence on cached features (<see cref="LinearProbe"/>) — through the callbacks like any other epoch:
+    /// train begin, epoch begin, the epoch's logs at epoch end (history, checkpoints, early stopping), train end.
+    /// </summary>
+    /// <param name="phaseName">Shown in logs.</param>
+    /// <param name="epoch">Does the work for the given 1-based epoch and returns its logs (with <c>seconds</c>).</param>
+    /// <param name="images">The training images the work processed, for <see cref="TrainThroughput"/>.</param>
+    internal History FitComputedEpoch(string phaseName, Func<int, EpochLogs> epoch, long images)
+    {
+        Context.Phase = phaseName;
+        Context.PlannedEpochs = Math.Max(Context.PlannedEpochs, Context.CompletedEpochs + 1);
+        foreach (var c in _callbacks) c.OnTrainBegin(Context);
+        try
+        {
+            int number = Context.CompletedEpochs + 1;
+            foreach (var c in _callbacks) c.OnEpochBegin(Context, number);
+            var logs = epoch(number);
+            TrainThroughput = (TrainThroughput.Images + images, TrainThroughput.Seconds + (logs.Contains("seconds") ? logs["seconds"] : 0));
+            Context.CompletedEpochs = number;
+            foreach (var c in _callbacks) c.OnEpochEnd(Context, logs);
+        }
+        finally
+        {
+            foreach (var c in _callbacks) c.OnTrainEnd(Context);
+        }
+        return History;
+    }
+
     /// <summary>Saves the optimiser's state (moments, step counts) for resuming; atomic.</summary>
     public void SaveOptimizerState(string path)
     {

@@ -30,6 +30,32 @@ public sealed class EvaluatePredictCliTests
     }
 
     [Fact]
+    public void Should_evaluate_an_onnx_file_on_given_data_and_say_what_to_pass_without_it()
+    {
+        // Given the tiny run's best model exported to ONNX
+        using var temp = new TempFolder();
+        var onnx = TinyRun.ExportOnnx(Path.Combine(temp.Path, "model.onnx"));
+
+        // When 'holdout evaluate model.onnx' runs without --data, then with the run's split.csv, and the run in float32
+        var noData = Cli("evaluate", onnx);
+        var withData = Cli("evaluate", onnx, "--data", TinyRun.Result.Files.Split, "--json");
+        var run = Cli("evaluate", TinyRun.Folder, "--precision", "fp32", "--json");
+
+        // Then the first fails (exit 1) saying what to pass, and the second prints the run's test-split metrics
+        Assert.Equal(1, noData.Code);
+        Assert.Contains("is an exported ONNX model", noData.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--data DATA", noData.Stderr, StringComparison.Ordinal);
+        Assert.True(withData.Code == 0, withData.Stderr);
+        Assert.True(run.Code == 0, run.Stderr);
+        var (exported, recorded) = (JsonNode.Parse(withData.Stdout)!, JsonNode.Parse(run.Stdout)!);
+        Assert.Equal(onnx, exported["bundle"]!.GetValue<string>());
+        Assert.Equal("test", exported["split"]!.GetValue<string>());
+        Assert.Equal(recorded["samples"]!.GetValue<int>(), exported["samples"]!.GetValue<int>());
+        Assert.Equal(recorded["accuracy"]!.GetValue<double>(), exported["accuracy"]!.GetValue<double>());
+        Assert.Equal(recorded["loss"]!.GetValue<double>(), exported["loss"]!.GetValue<double>(), 1e-4);
+    }
+
+    [Fact]
     public void Should_print_json_lines_for_a_folder_with_a_corrupt_file_and_exit_1()
     {
         // Given a folder of three run images and one truncated JPEG

@@ -20,11 +20,12 @@ public sealed class ExportCommandTests
         for (int i = 0; i < images.Count; i++) File.Copy(images[i].Path, Path.Combine(folder, $"image{i:00}.png"));
         temp.Write("images/zz-corrupt.jpg", TestImages.Jpeg(9, 64, 64)[..200]);
 
-        // When 'holdout export RUN --out model.onnx' runs, then 'holdout predict' on the run and on the file (with both flips)
+        // When 'holdout export RUN --out model.onnx' runs, then 'holdout predict' on the run and on the file (with both flips;
+        // the run in float32 like the file, as it trained in bfloat16 where the CPU has it)
         var onnx = Path.Combine(temp.Path, "model.onnx");
         string[] export = withPreprocessing ? ["export", TinyRun.Folder, "--out", onnx, "--with-preprocessing"] : ["export", TinyRun.Folder, "--out", onnx];
         var exported = CliProcess.Run(export);
-        var fromRun = CliProcess.Run("predict", TinyRun.Folder, folder, "--json", "--tta", "--tta-vertical");
+        var fromRun = CliProcess.Run("predict", TinyRun.Folder, folder, "--json", "--tta", "--tta-vertical", "--precision", "fp32");
         var fromOnnx = CliProcess.Run("predict", onnx, folder, "--json", "--tta", "--tta-vertical");
 
         // Then the export succeeds and says what it wrote, and both predictions agree: every label, probabilities within 1e-4,

@@ -41,6 +41,12 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
         var final = HistoryCsv.Read(Path.Combine(killed, "history.csv"));
         Assert.InRange(epochsAtKill, 1, 3);
         Assert.Equal(uninterrupted.History.Select(e => e with { Seconds = 0 }), final.Select(e => e with { Seconds = 0 }));
+
+        // And its TensorBoard curves, the killed session's event file and the resumed one's, hold every epoch and step once
+        Assert.Equal(2, new RunFiles(killed).EventFiles.Count);
+        RunEventFiles.AssertCoverHistoryOnce(killed);
+        Assert.Equal(RunEventFiles.Scalars(uninterrupted.Files.Folder).Where(s => s.Tag.StartsWith("epoch/", StringComparison.Ordinal) && s.Tag != "epoch/seconds"),
+                     RunEventFiles.Scalars(killed).Where(s => s.Tag.StartsWith("epoch/", StringComparison.Ordinal) && s.Tag != "epoch/seconds"));
     }
 
     [Fact]

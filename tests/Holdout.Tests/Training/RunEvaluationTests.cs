@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Holdout.Data;
+using Holdout.Models;
 using Holdout.Native;
 using Holdout.Runs;
 using Holdout.Training;
@@ -115,5 +116,55 @@ public sealed class RunEvaluationTests
         Assert.Equal(TinyRun.Result.Metrics[DataSplit.Test].Accuracy, result.Metrics.Accuracy);
         Assert.Equal(DataSplit.Test, result.Split);
         Assert.Equal(TinyRun.Result.Metrics[DataSplit.Test].SampleCount, result.Metrics.SampleCount);
+    }
+
+    [Fact]
+    public void Should_evaluate_an_exported_onnx_file_as_the_run_evaluates_its_best_model_in_float32()
+    {
+        // Given the tiny run's best model exported to ONNX (float32, 8-bit pixels in)
+        using var temp = new TempFolder();
+        var onnx = TinyRun.ExportOnnx(Path.Combine(temp.Path, "model.onnx"), withPreprocessing: true);
+
+        // When the file is evaluated on the run's split.csv (its test split), and the run itself in float32
+        var exported = RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Result.Files.Split, BatchSize: 5, Workers: 2));
+        var run = RunEvaluation.Evaluate(new RunEvaluationOptions(TinyRun.Folder, Workers: 2, Precision: Precision.Fp32));
+
+        // Then the same test images get the same labels and predicted classes, probabilities within 1e-4, the same
+        // accuracy and macro-F1, and a loss within 1e-4 (the run's training loss is plain cross-entropy here)
+        Assert.Equal((onnx, (string?)null, DataSplit.Test), (exported.Bundle, exported.RunFolder, exported.Split));
+        var byPath = run.Paths.Select((path, i) => (path, i)).ToDictionary(p => Path.GetFullPath(p.path), p => p.i);
+        Assert.Equal(byPath.Keys.Order(), exported.Paths.Select(Path.GetFullPath).Order());
+        for (int i = 0; i < exported.Paths.Count; i++)
+        {
+            int j = byPath[Path.GetFullPath(exported.Paths[i])];
+            Assert.Equal(run.Predictions.Labels[j], exported.Predictions.Labels[i]);
+            Assert.Equal(run.Predictions.Predicted[j], exported.Predictions.Predicted[i]);
+            for (int c = 0; c < run.Metrics.ClassNames.Count; c++)
+                Assert.True(Math.Abs(run.Predictions.Probabilities[j][c] - exported.Predictions.Probabilities[i][c]) <= 1e-4, $"{exported.Paths[i]} class {c}");
+        }
+        Assert.Equal(run.Metrics.Accuracy, exported.Metrics.Accuracy);
+        Assert.Equal(run.Metrics.MacroF1, exported.Metrics.MacroF1);
+        Assert.Equal(run.Predictions.Loss, exported.Predictions.Loss, 1e-4);
+    }
+
+    [Fact]
+    public void Should_say_what_to_pass_when_an_onnx_file_is_evaluated_without_data_or_in_bfloat16()
+    {
+        // Given an ONNX file exported from the tiny run
+        using var temp = new TempFolder();
+        var onnx = TinyRun.ExportOnnx(Path.Combine(temp.Path, "model.onnx"));
+
+        // When it is evaluated without --data, with --precision bf16, or from a path that does not exist
+        var noData = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx)));
+        var bf16 = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data, Precision: Precision.Bf16)));
+        var missing = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(Path.Combine(temp.Path, "gone.onnx"), Data: TinyRun.Data)));
+
+        // Then each message names the file and what to pass instead
+        Assert.Contains($"'{onnx}' is an exported ONNX model", noData.Message, StringComparison.Ordinal);
+        Assert.Contains("--data DATA", noData.Message, StringComparison.Ordinal);
+        Assert.Contains("split.csv", noData.Message, StringComparison.Ordinal);
+        Assert.Contains("--precision bf16 does not apply", bf16.Message, StringComparison.Ordinal);
+        Assert.Contains("Leave out --precision", bf16.Message, StringComparison.Ordinal);
+        Assert.Contains("gone.onnx' does not exist", missing.Message, StringComparison.Ordinal);
     }
 }

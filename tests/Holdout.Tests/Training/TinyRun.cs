@@ -1,4 +1,5 @@
 using Holdout.Models;
+using Holdout.Models.Onnx;
 using Holdout.Native;
 using Holdout.Runs;
 using Holdout.Training;
@@ -24,6 +25,14 @@ internal static class TinyRun
 
     /// <summary>The batch size the run used.</summary>
     public const int BatchSize = 8;
+
+    /// <summary>Exports the run's best model to an ONNX file (float32) at <paramref name="path"/>; returns the path.</summary>
+    public static string ExportOnnx(string path, bool withPreprocessing = false)
+    {
+        using var model = ModelBundle.Load(Result.Files.Best).Model;
+        OnnxExport.Save(model, path, new OnnxExportOptions(WithPreprocessing: withPreprocessing));
+        return path;
+    }
 
     private static (TempFolder, TrainingRunResult, string) Train()
     {
