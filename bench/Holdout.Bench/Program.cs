@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
     "train" => TrainingBenchmark.Run(args.Skip(1).ToArray()),
     "onnx" => OnnxBenchmark.Run(args.Skip(1).ToArray()),
+    "memory" => MemoryBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -22,6 +23,8 @@ static int Usage()
           train [--shared DIR] [--epochs 2] [--no-peer]      fine-tune training img/s vs the PyTorch peer, same session
           onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
                                                      inference img/s: ONNX Runtime on the export vs TorchSharp, same images
+          memory [--batches 1000] [--size 64] [--batch 16] [--images samples/beans]
+                                                     resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
         """);
     return 1;
