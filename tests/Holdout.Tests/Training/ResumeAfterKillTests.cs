@@ -49,7 +49,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
                      RunEventFiles.Scalars(killed).Where(s => s.Tag.StartsWith("epoch/", StringComparison.Ordinal) && s.Tag != "epoch/seconds"));
     }
 
-    [Fact]
+    [SigintFact]
     public async Task Should_stop_between_batches_on_ctrl_c_and_resume_to_the_outcome_of_an_uninterrupted_run()
     {
         // Given the simple CNN run (it trains 4 epochs) started through the CLI
@@ -70,6 +70,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
 
         // Then it stops before the end, exits as interrupted (128 + SIGINT) with no failure, and says how to continue
         Assert.True(interrupted.ExitCode == 130, $"exit code {interrupted.ExitCode}\n{interrupted.Output}\n{interrupted.Errors}");
+        Assert.Contains("Stopping after the current batch", interrupted.Errors);
         Assert.DoesNotContain("error", interrupted.Errors);
         Assert.Contains($"holdout train --resume {folder}", interrupted.Output);
         Assert.InRange(HistoryCsv.Read(Path.Combine(folder, "history.csv")).Count, 1, whole.History.Count - 1);
