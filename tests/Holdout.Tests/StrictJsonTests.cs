@@ -49,7 +49,7 @@ public sealed class StrictJsonTests
         // printed documents parse with a strict parser (System.Text.Json's defaults refuse NaN and Infinity)
         Assert.All(run.History, e => Assert.True(double.IsNaN(e.ValLoss) && double.IsNaN(e.ValAccuracy)));
         var documents = Directory.GetFiles(folder, "*.json").Select(f => (f, File.ReadAllText(f)))
-            .Concat(Directory.GetFiles(folder, "*.holdout").Select(f => (f, SafeTensorsFile.Open(f).Metadata["holdout"])))
+            .Concat(new[] { "best.holdout", "last.holdout" }.Select(f => Path.Combine(folder, f)).Where(File.Exists).Select(f => (f, SafeTensorsFile.Open(f).Metadata["holdout"])))
             .Append(("evaluate --json", evaluation))
             .Append(("doctor --json", doctor))
             .ToList();
