@@ -14,6 +14,7 @@ return args.FirstOrDefault() switch
     "probe-study" => ProbeStudy.Run(args.Skip(1).ToArray()),
     "frozen" => FrozenBenchmark.Run(args.Skip(1).ToArray()),
     "eval" => EvalBenchmark.Run(args.Skip(1).ToArray()),
+    "memory" => MemoryBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -30,6 +31,8 @@ static int Usage()
                                                      inference img/s: ONNX Runtime on the export vs TorchSharp, same images
           probe-study [DATA] [--image-size 224] [--precision auto]
                                                      linear-probe variants on one featurisation: val/test accuracy
+          memory [--batches 1000] [--size 64] [--batch 16] [--images samples/beans]
+                                                     resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
           dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
         """);

@@ -31,11 +31,22 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            PausePoint.Reach("replace", Path.GetFileName(full));
             File.Move(temporary, full, overwrite: true);
         }
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files that process <paramref name="processId"/> left in <paramref name="folder"/> when it
+    /// was killed inside a write (their names carry its id). Call it only when that process is known to be gone.
+    /// </summary>
+    public static void RemoveLeftovers(string folder, int processId)
+    {
+        if (processId <= 0 || !Directory.Exists(folder)) return;
+        foreach (var file in Directory.EnumerateFiles(folder, $".*.{processId}.*.tmp")) File.Delete(file);
     }
 }

@@ -1,8 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Holdout.Inference;
 using Holdout.Models;
 using Spectre.Console;
@@ -80,7 +77,7 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
             foreach (var r in results)
             {
                 if (r.Succeeded) predicted++; else failed++;
-                Console.Out.WriteLine(JsonLine(r, settings.Top));
+                Console.Out.WriteLine(r.ToJson(settings.Top));
             }
         }
         else
@@ -105,22 +102,5 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
             Console.Error.WriteLine($"{predicted} image(s) predicted{(failed > 0 ? $", {failed} could not be read" : "")}{(settings.Tta ? " (test-time augmentation: flips averaged)" : "")}.");
         }
         return failed > 0 ? 1 : 0;
-    }
-
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static string JsonLine(ImagePrediction r, int top)
-    {
-        if (!r.Succeeded) return new JsonObject { ["path"] = r.Path, ["error"] = r.Error }.ToJsonString(Compact);
-        var probabilities = new JsonObject();
-        for (int i = 0; i < r.ClassNames.Count; i++) probabilities[r.ClassNames[i]] = r.Probabilities![i];
-        return new JsonObject
-        {
-            ["path"] = r.Path,
-            ["label"] = r.Label,
-            ["probability"] = r.Confidence,
-            ["probabilities"] = probabilities,
-            ["top"] = new JsonArray([.. r.Top(top).Select(t => (JsonNode)new JsonObject { ["label"] = t.Label, ["probability"] = t.Probability })]),
-        }.ToJsonString(Compact);
     }
 }

@@ -122,7 +122,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         using var imageSettings = settings.UseImageSettings();
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
+        // Ctrl-C (SIGINT) stops between batches and leaves the run resumable; a second one ends the process at once.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (interrupt.IsCancellationRequested) return;
+            e.Cancel = true;
+            Console.Error.WriteLine("Stopping after the current batch (Ctrl-C again quits at once; the last completed epoch stays resumable either way).");
+            interrupt.Cancel();
+        };
         Console.CancelKeyPress += onCancel;
         try
         {

@@ -100,7 +100,7 @@ public sealed class SplitManifest
             ["source"] = Source,
             ["images"] = Entries.Count,
         };
-        AtomicFile.WriteAllText(MetadataPath(path), metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(MetadataPath(path), StrictJson.Write(metadata, StrictJson.Indented));
         AtomicFile.WriteAllText(path, text.ToString());
     }
 

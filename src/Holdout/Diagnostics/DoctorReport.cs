@@ -158,7 +158,7 @@ public sealed class DoctorReport
     };
 
     /// <summary>The JSON document as indented text.</summary>
-    public string ToJsonText() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public string ToJsonText() => StrictJson.Write(ToJson(), StrictJson.Indented);
 
     private static int Rank(string code)
     {

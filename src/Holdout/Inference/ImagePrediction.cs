@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Holdout.Inference;
 
 /// <summary>
@@ -30,6 +32,27 @@ public sealed record ImagePrediction(string Path, IReadOnlyList<string> ClassNam
 
     /// <summary>The probability of <see cref="Label"/> (0 when the file could not be read).</summary>
     public float Confidence => Probabilities is null ? 0 : Probabilities[PredictedIndex];
+
+    /// <summary>
+    /// One JSON line: <c>{"path","label","probability","probabilities":{class: p},"top":[{"label","probability"}]}</c>,
+    /// or <c>{"path","error"}</c> when the file could not be read. Strict JSON: a probability that is not a number
+    /// (a diverged model) is null.
+    /// </summary>
+    /// <param name="top">How many classes <c>top</c> lists.</param>
+    public string ToJson(int top)
+    {
+        if (!Succeeded) return StrictJson.Write(new JsonObject { ["path"] = Path, ["error"] = Error }, StrictJson.ReadableCompact);
+        var probabilities = new JsonObject();
+        for (int i = 0; i < ClassNames.Count; i++) probabilities[ClassNames[i]] = Probabilities![i];
+        return StrictJson.Write(new JsonObject
+        {
+            ["path"] = Path,
+            ["label"] = Label,
+            ["probability"] = Confidence,
+            ["probabilities"] = probabilities,
+            ["top"] = new JsonArray([.. Top(top).Select(t => (JsonNode)new JsonObject { ["label"] = t.Label, ["probability"] = t.Probability })]),
+        }, StrictJson.ReadableCompact);
+    }
 
     /// <summary>The <paramref name="count"/> most probable classes, most probable first (ties: lower index first).</summary>
     /// <param name="count">How many; more than the number of classes gives all of them.</param>

@@ -90,7 +90,6 @@ public sealed class ClassificationMetrics
     [JsonIgnore]
     public IReadOnlyList<SampleLoss> Samples { get; init; } = [];
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>
     /// Computes every metric from true labels and predicted probabilities given as one row per sample.
@@ -258,7 +257,7 @@ public sealed class ClassificationMetrics
     /// <summary>Serialises the metrics to JSON (snake_case names).</summary>
     /// <param name="indented">Whether to indent the output. Defaults to <c>true</c>.</param>
     public string ToJson(bool indented = true) =>
-        indented ? JsonSerializer.Serialize(this, Indented) : JsonSerializer.Serialize(this);
+        JsonSerializer.Serialize(this, indented ? StrictJson.Indented : StrictJson.Compact);
 
     internal static int CalibrationBin(double confidence)
     {

@@ -43,7 +43,7 @@ public static class ModelBundle
     public static void Save(string path, ImageClassifier model, JsonObject? metadata = null)
     {
         var description = Describe(model, metadata);
-        var descriptionText = description.ToJsonString();
+        var descriptionText = StrictJson.Write(description, StrictJson.Compact);
         IReadOnlyList<(SafeTensorsEntry Entry, byte[] Bytes)> tensors;
         using (var scope = NewDisposeScope())
         {

@@ -8,14 +8,23 @@ namespace Holdout.Runs;
 
 /// <summary>
 /// Writes the run's <c>best</c> and <c>last</c> model bundles (atomically), with the training state in <c>last</c>'s
-/// metadata (phase, epochs done, callback state, history) and the optimiser state beside it, and restores them for
-/// <c>--resume</c>.
+/// metadata (phase, epochs done, callback state, history, why training stopped) and the optimiser state beside it,
+/// and restores them for <c>--resume</c>.
 /// </summary>
+/// <remarks>
+/// The optimiser state of epoch N goes to its own file, <c>last-N.optimizer</c>, written before the bundle that
+/// names it; older ones are deleted only after the new bundle is in place. A kill between the two writes therefore
+/// leaves the previous bundle with the previous optimiser state, never a model of one epoch with the optimiser
+/// moments of the next (which would make the resumed run diverge from an uninterrupted one).
+/// </remarks>
 internal sealed class Checkpoints(RunFiles files, ImageClassifier model, TrainRunOptions options, Recipe plan)
 {
     private Trainer? _trainer;
 
     public int CurrentPhase { get; set; }
+
+    /// <summary>The optimiser state that goes with the restored <c>last</c> bundle (set by <see cref="Restore"/>).</summary>
+    public string? RestoredOptimizerState { get; private set; }
 
     public void Attach(Trainer trainer) => _trainer = trainer;
 
@@ -26,7 +35,7 @@ internal sealed class Checkpoints(RunFiles files, ImageClassifier model, TrainRu
         {
             ["kind"] = kind,
             ["epoch"] = logs.Epoch,
-            ["logs"] = JsonSerializer.SerializeToNode(logs.Values),
+            ["logs"] = JsonSerializer.SerializeToNode(logs.Values, RunConfig.Json),
             ["options"] = JsonSerializer.SerializeToNode(options, RunConfig.Json),
             ["class_weights"] = _trainer?.Loss.ClassWeights is { } weights ? new JsonArray([.. weights.Select(w => (JsonNode)w)]) : null,
         };
@@ -36,6 +45,7 @@ internal sealed class Checkpoints(RunFiles files, ImageClassifier model, TrainRu
             return;
         }
         var trainer = _trainer!;
+        var optimizerState = files.OptimizerState(trainer.Context.CompletedEpochs);
         metadata["training"] = new JsonObject
         {
             ["phase"] = CurrentPhase,
@@ -43,11 +53,19 @@ internal sealed class Checkpoints(RunFiles files, ImageClassifier model, TrainRu
             ["completed_epochs"] = trainer.Context.CompletedEpochs,
             ["callbacks"] = trainer.SaveCallbackState(),
             ["history"] = JsonSerializer.SerializeToNode(trainer.History.Epochs, RunConfig.Json),
+            ["stop_reason"] = trainer.Context.StopTraining ? trainer.Context.StopReason ?? "stopped" : null,
+            ["optimizer_state"] = trainer.Optimizer is null ? null : Path.GetFileName(optimizerState),
         };
-        // Optimiser state first: a crash between the two leaves the older bundle, whose epoch count the
-        // optimiser file does not match only if the bundle is newer, which this order prevents.
-        trainer.SaveOptimizerState(files.LastOptimizer);
+        if (trainer.Optimizer is { } optimizer)
+        {
+            AtomicFile.Write(optimizerState, stream =>
+            {
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(writer);
+            });
+        }
         ModelBundle.Save(files.Last, model, metadata);
+        foreach (var older in files.OptimizerStates().Where(f => f != optimizerState)) File.Delete(older);
     }
 
     /// <summary>Loads <c>last</c> into the model and the trainer; returns the phase and the epochs done in it.</summary>
@@ -61,6 +79,14 @@ internal sealed class Checkpoints(RunFiles files, ImageClassifier model, TrainRu
                 ?? throw new HoldoutException($"'{files.Last}' holds no training state, so the run cannot be resumed from it.");
             var history = training["history"].Deserialize<List<EpochRecord>>(RunConfig.Json) ?? [];
             trainer.Restore(training["callbacks"]!.AsObject(), history);
+            // A run that had stopped (early stopping, a diverged loss) and was killed before its final evaluation
+            // stays stopped: it must not train the epochs it had given up on.
+            if (training["stop_reason"]?.GetValue<string>() is { } stopReason)
+            {
+                trainer.Context.StopTraining = true;
+                trainer.Context.StopReason = stopReason;
+            }
+            RestoredOptimizerState = training["optimizer_state"]?.GetValue<string>() is { } state ? Path.Combine(files.Folder, state) : files.LastOptimizer;
             int phase = training["phase"]!.GetValue<int>();
             int done = training["epochs_done_in_phase"]!.GetValue<int>();
             log.Line($"Resuming {files.Folder} after epoch {history.Count} (phase {phase + 1} of {plan.Phases.Count}, {done} of its {plan.Phases[phase].Epochs} epochs done)");

@@ -19,13 +19,12 @@ namespace Holdout.Runs;
 /// <param name="Document">The whole document, for display.</param>
 public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, DateTimeOffset? Created, JsonObject Document)
 {
-    /// <summary>How Holdout writes its JSON files: indented, snake_case names, options by their command-line names.</summary>
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(OptionNames.Policy) },
-    };
+    /// <summary>
+    /// How Holdout writes its run files: indented, snake_case names, options by their command-line names, strict JSON
+    /// (<see cref="StrictJson"/>: non-finite numbers as null).
+    /// </summary>
+    internal static readonly JsonSerializerOptions Json =
+        StrictJson.Create(indented: true, JsonNamingPolicy.SnakeCaseLower, encoder: null, new JsonStringEnumConverter(OptionNames.Policy));
 
     /// <summary>The seed that drove the run.</summary>
     public long Seed => Options.Seed;
@@ -93,7 +92,7 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 ["compatibility_loader"] = engine.Native.CompatibilityLoaderUsed,
             },
         };
-        AtomicFile.WriteAllText(path, document.ToJsonString(Json));
+        AtomicFile.WriteAllText(path, StrictJson.Write(document, Json));
         return new RunConfig(options, commandLine, created, document);
     }
 
@@ -113,7 +112,7 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 foreach (var (key, value) in o) Flatten(prefix.Length == 0 ? key : $"{prefix}.{key}", value, into);
                 break;
             case JsonArray a:
-                into.Add(new(prefix, a.ToJsonString()));
+                into.Add(new(prefix, StrictJson.Write(a, StrictJson.Compact)));
                 break;
             case null:
                 into.Add(new(prefix, "(default)"));

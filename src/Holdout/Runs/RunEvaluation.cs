@@ -89,8 +89,9 @@ public static class RunEvaluation
         bundle.Metadata["class_weights"] is JsonArray weights ? [.. weights.Select(w => w!.GetValue<float>())] : null;
 
     /// <summary>
-    /// The bundle a path names: a run folder's <c>best.holdout</c>, or the path itself when it is a bundle file.
-    /// Returns the bundle and the run folder (null for a bundle file).
+    /// The bundle a path names: a run folder's <c>best.holdout</c> (its <c>last.holdout</c> when no epoch ever improved
+    /// the monitored metric, e.g. without validation images: then the run evaluated its last weights too), or the path
+    /// itself when it is a bundle file. Returns the bundle and the run folder (null for a bundle file).
     /// </summary>
     /// <param name="runOrBundle">A run folder or a <c>.holdout</c> file.</param>
     /// <exception cref="HoldoutException">The path does not exist, or the folder has no <c>best.holdout</c>.</exception>
@@ -100,6 +101,7 @@ public static class RunEvaluation
         if (!Directory.Exists(runOrBundle))
             throw new HoldoutException($"'{runOrBundle}' does not exist. Expected a run folder written by 'holdout train' (e.g. runs/20261129-101500-resnet18) or a model bundle file (best.holdout).");
         var files = new RunFiles(runOrBundle);
+        if (!File.Exists(files.Best) && File.Exists(files.Last)) return (files.Last, runOrBundle);
         if (!File.Exists(files.Best))
             throw new HoldoutException(File.Exists(files.Config)
                 ? $"The run '{runOrBundle}' has no best.holdout yet: it has not completed an epoch. Continue it with 'holdout train --resume {runOrBundle}'."

@@ -55,6 +55,6 @@ public sealed record RunEvaluationResult(
         document["loss"] = Predictions.Loss;
         document["recorded"] = RecordedAccuracy is null ? null : new JsonObject { ["accuracy"] = RecordedAccuracy, ["loss"] = RecordedLoss };
         document["skipped"] = new JsonArray([.. Skipped.Select(s => (JsonNode)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason })]);
-        return document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return StrictJson.Write(document, indented ? StrictJson.ReadableIndented : StrictJson.ReadableCompact);
     }
 }

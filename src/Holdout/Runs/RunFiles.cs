@@ -21,8 +21,14 @@ internal sealed record RunFiles(string Folder)
     /// <summary>The model bundle after the last completed epoch, with the training state <c>--resume</c> needs.</summary>
     public string Last => Path.Combine(Folder, "last.holdout");
 
-    /// <summary>The optimiser state that goes with <see cref="Last"/>.</summary>
+    /// <summary>The optimiser state that goes with <see cref="Last"/> in runs written before the state was kept per epoch.</summary>
     public string LastOptimizer => Path.Combine(Folder, "last.optimizer");
+
+    /// <summary>The optimiser state after epoch <paramref name="epoch"/>, named in <see cref="Last"/>'s training state.</summary>
+    public string OptimizerState(int epoch) => Path.Combine(Folder, $"last-{epoch}.optimizer");
+
+    /// <summary>Every optimiser state file in the folder (per epoch, and the older single file).</summary>
+    public IEnumerable<string> OptimizerStates() => Directory.Exists(Folder) ? Directory.EnumerateFiles(Folder, "last*.optimizer") : [];
 
     /// <summary>Final metrics of train, validation and test.</summary>
     public string Summary => Path.Combine(Folder, "summary.json");

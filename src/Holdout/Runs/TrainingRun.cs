@@ -24,35 +24,53 @@ public static class TrainingRun
     /// <param name="options">What to train and how.</param>
     /// <param name="hooks">Progress display, log lines and the command line to record. Defaults to none.</param>
     /// <param name="cancellationToken">Interrupts training between batches; the last completed epoch stays resumable.</param>
-    /// <exception cref="HoldoutException">An option is invalid, the data cannot be used, or the run folder already holds a run.</exception>
+    /// <exception cref="HoldoutException">An option is invalid, the data cannot be used, the run folder already holds a
+    /// run, or another process is training into it.</exception>
     public static TrainingRunResult Start(TrainRunOptions options, TrainingRunHooks? hooks = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var files = options.Out is null ? RunFiles.CreateNew("runs", OptionNames.Of(options.Model)) : new RunFiles(options.Out);
+        using var runLock = RunLock.Acquire(files.Folder);
         if (File.Exists(files.Config))
             throw new HoldoutException($"The run folder '{files.Folder}' already holds a run. Continue it with --resume {files.Folder}, or choose another --out.");
-        return Execute(options, files, resuming: false, hooks ?? new TrainingRunHooks(), cancellationToken);
+        return Execute(options, files, resuming: false, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
     }
 
     /// <summary>Continues an interrupted run from its last checkpoint, with the options it was started with.</summary>
     /// <param name="runFolder">The run folder.</param>
     /// <param name="hooks">Progress display and log lines. Defaults to none.</param>
     /// <param name="cancellationToken">Interrupts training between batches.</param>
-    /// <exception cref="HoldoutException">The folder is not a run folder, or its files are damaged.</exception>
+    /// <exception cref="HoldoutException">The folder is not a run folder, its files are damaged, or another process is training into it.</exception>
     public static TrainingRunResult Resume(string runFolder, TrainingRunHooks? hooks = null, CancellationToken cancellationToken = default)
     {
         var files = new RunFiles(runFolder);
         var config = RunConfig.Read(files.Config);
-        return Execute(config.Options with { Out = runFolder }, files, resuming: true, hooks ?? new TrainingRunHooks(), cancellationToken);
+        using var runLock = RunLock.Acquire(files.Folder);
+        return Execute(config.Options with { Out = runFolder }, files, resuming: true, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
     }
 
-    private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, CancellationToken cancellationToken)
+    private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, RunLock runLock, CancellationToken cancellationToken)
+    {
+        using var log = new RunLog(files.Log, hooks.Log);
+        if (runLock.TakeoverNote is { } note) log.Line(note);
+        try
+        {
+            return Run(options, files, resuming, hooks, log, cancellationToken);
+        }
+        catch (OperationCanceledException) when (File.Exists(files.Config))
+        {
+            log.Line(File.Exists(files.Last)
+                ? $"Interrupted. The last completed epoch is saved in {files.Last}; continue with: holdout train --resume {files.Folder}"
+                : $"Interrupted before the first epoch was complete; continue with: holdout train --resume {files.Folder}");
+            throw;
+        }
+    }
+
+    private static TrainingRunResult Run(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, RunLog log, CancellationToken cancellationToken)
     {
         NativeRuntime.EnsureInitialized();
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(files.Folder);
-        using var log = new RunLog(files.Log, hooks.Log);
 
         // Data: the run's own split.csv when there is one (a run never re-splits silently), else a fresh split.
         var data = RunData.Prepare(options, files.Split, cancellationToken);
@@ -99,36 +117,30 @@ public static class TrainingRun
 
         if (setup.CachesFeatures(recipe)) log.Line("The backbone stays fixed and training is not augmented: each image goes through the backbone once (in epoch 1); the head trains on the features.");
         else if (setup.KeepsBackboneFixed(recipe)) log.Line("The backbone stays fixed: validation and test images go through it once; the head is evaluated on their features.");
-        try
+        for (int p = startPhase; p < recipe.Phases.Count && !trainer.Context.StopTraining; p++)
         {
-            for (int p = startPhase; p < recipe.Phases.Count && !trainer.Context.StopTraining; p++)
+            if (p > 0) PausePoint.Reach("phase-boundary");
+            var phase = recipe.Phases[p];
+            checkpoints.CurrentPhase = p;
+            var resume = p == startPhase && doneInPhase > 0 ? new PhaseResume(doneInPhase, checkpoints.RestoredOptimizerState) : null;
+            if (phase.LinearProbe)
             {
-                var phase = recipe.Phases[p];
-                checkpoints.CurrentPhase = p;
-                var resume = p == startPhase && doneInPhase > 0 ? new PhaseResume(doneInPhase, files.LastOptimizer) : null;
-                if (phase.LinearProbe)
-                {
-                    var probe = setup.FitProbe(trainer, phase, cancellationToken);
-                    var last = trainer.History.Epochs[^1];
-                    log.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"Phase '{phase.Name}': fitted to convergence on the features of {manifest.Samples(DataSplit.Train).Count} training images in {last.Seconds:0.0} s " +
-                        $"({probe.Iterations} L-BFGS iterations, {probe.Seconds:0.00} s of them fitting); weight decay {probe.WeightDecay:0.##e+00} chosen on validation " +
-                        $"from {probe.Candidates.Count} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
-                    continue;
-                }
-                var prepared = phase.Prepare(model);
-                log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
-                var (train, validation) = setup.Sources(recipe);
-                trainer.FitResuming(train, validation, prepared, resume, cancellationToken);
+                var probe = setup.FitProbe(trainer, phase, cancellationToken);
+                var last = trainer.History.Epochs[^1];
+                log.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"Phase '{phase.Name}': fitted to convergence on the features of {manifest.Samples(DataSplit.Train).Count} training images in {last.Seconds:0.0} s " +
+                    $"({probe.Iterations} L-BFGS iterations, {probe.Seconds:0.00} s of them fitting); weight decay {probe.WeightDecay:0.##e+00} chosen on validation " +
+                    $"from {probe.Candidates.Count} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
+                continue;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            log.Line($"Interrupted. The last completed epoch is saved in {files.Last}; continue with: holdout train --resume {files.Folder}");
-            throw;
+            var prepared = phase.Prepare(model);
+            log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
+            var (train, validation) = setup.Sources(recipe);
+            trainer.FitResuming(train, validation, prepared, resume, cancellationToken);
         }
         if (trainer.Context.StopReason is { } reason) log.Line($"Stopped: {reason}");
 
+        PausePoint.Reach("final-evaluation");
         // The best weights are evaluated once on every split: always those of best.holdout, so a run resumed after its
         // last epoch evaluates exactly what an uninterrupted one does.
         if (File.Exists(files.Best))
@@ -150,7 +162,7 @@ public static class TrainingRun
         if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
         var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped);
-        AtomicFile.WriteAllText(files.Summary, summary.ToJsonString(RunConfig.Json));
+        AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
         RunReport.Write(files.Folder);
         log.Line($"Report: {files.Report}");
         log.Line($"Curves: tensorboard --logdir {files.Folder}");

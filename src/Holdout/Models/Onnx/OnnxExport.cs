@@ -91,11 +91,11 @@ public static class OnnxExport
     private static IEnumerable<(string Key, string Value)> Metadata(ImageClassifier model, bool withPreprocessing)
     {
         var spec = model.Spec.ToJson();
-        yield return (OnnxModelInfo.ClassNamesKey, new JsonArray([.. model.ClassNames.Select(n => (JsonNode)JsonValue.Create(n))]).ToJsonString());
+        yield return (OnnxModelInfo.ClassNamesKey, StrictJson.Write(new JsonArray([.. model.ClassNames.Select(n => (JsonNode)JsonValue.Create(n))]), StrictJson.Compact));
         yield return (OnnxModelInfo.ImageSizeKey, model.Spec.Preprocessing.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        yield return (OnnxModelInfo.PreprocessingKey, spec["preprocessing"]!.ToJsonString());
+        yield return (OnnxModelInfo.PreprocessingKey, StrictJson.Write(spec["preprocessing"], StrictJson.Compact));
         yield return (OnnxModelInfo.InputFormatKey, withPreprocessing ? OnnxModelInfo.PixelInput : OnnxModelInfo.FloatInput);
-        yield return (OnnxModelInfo.BackboneKey, spec.ToJsonString());
+        yield return (OnnxModelInfo.BackboneKey, StrictJson.Write(spec, StrictJson.Compact));
         yield return ("architecture", OptionNames.Of(model.Options.Architecture));
         yield return ("holdout_version", ModelBundle.LibraryVersion);
     }
