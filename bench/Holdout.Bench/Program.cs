@@ -10,6 +10,9 @@ return args.FirstOrDefault() switch
     "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
     "train" => TrainingBenchmark.Run(args.Skip(1).ToArray()),
     "onnx" => OnnxBenchmark.Run(args.Skip(1).ToArray()),
+    "probe-study" => ProbeStudy.Run(args.Skip(1).ToArray()),
+    "frozen" => FrozenBenchmark.Run(args.Skip(1).ToArray()),
+    "eval" => EvalBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -20,8 +23,12 @@ static int Usage()
           loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
                                                      loader img/s vs the PyTorch DataLoader peer, same session
           train [--shared DIR] [--epochs 2] [--no-peer]      fine-tune training img/s vs the PyTorch peer, same session
+          frozen [--shared DIR] [--rounds 1]                 frozen recipe wall time + test accuracy vs the ML.NET peer, same session
+          eval [--shared DIR] [--precision auto] [--no-peer] evaluation img/s vs the PyTorch peer's evaluation, same session
           onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
                                                      inference img/s: ONNX Runtime on the export vs TorchSharp, same images
+          probe-study [DATA] [--image-size 224] [--precision auto]
+                                                     linear-probe variants on one featurisation: val/test accuracy
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
         """);
     return 1;

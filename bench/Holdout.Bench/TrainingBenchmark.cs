@@ -53,7 +53,7 @@ internal static class TrainingBenchmark
     }
 
     /// <summary>The peers' split lists (path relative to the root, TAB, label) as a Holdout CSV manifest with a split column.</summary>
-    private static string WriteManifest(string splits, string path)
+    internal static string WriteManifest(string splits, string path)
     {
         var root = File.ReadAllText(Path.Combine(splits, "beans.root")).Trim();
         root = Path.GetFullPath(Path.IsPathRooted(root) ? root : Path.Combine(splits, root));

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Holdout.Data;
 using Holdout.Models;
+using Holdout.Inference;
 using Holdout.Runs;
 using Holdout.Training;
 using Spectre.Console;
@@ -67,7 +68,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var imageSettings = settings.UseImageSettings();
-        var result = RunEvaluation.Evaluate(settings.ToOptions(), cancellationToken);
+        var options = settings.ToOptions();
+        var result = Predictor.IsOnnx(options.Run) ? OnnxEvaluation.Evaluate(options, cancellationToken) : RunEvaluation.Evaluate(options, cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)
         {

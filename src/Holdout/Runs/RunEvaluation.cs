@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Diagnostics;
 using Holdout.Data;
-using Holdout.Inference;
 using Holdout.Metrics;
 using Holdout.Models;
 using Holdout.Native;
@@ -15,8 +14,9 @@ namespace Holdout.Runs;
 /// on other labelled images with the same classes, exactly as the run evaluated its test split (through
 /// <see cref="RunSetup.ForModel"/>: the bundle's own preprocessing, evaluation loaders in manifest order, the run's
 /// batch size and loss, the same <see cref="Evaluator"/> and <see cref="ClassificationMetrics"/>), so it reproduces
-/// the metrics in <c>summary.json</c> exactly. An ONNX file written by <c>holdout export</c> is evaluated the same way
-/// on the given images, with its predictions computed by ONNX Runtime (<see cref="Predictor"/>).
+/// the metrics in <c>summary.json</c> exactly. An ONNX file written by <c>holdout export</c> is evaluated by
+/// <c>Holdout.Inference.OnnxEvaluation</c>, which returns the same result (the CLI's <c>holdout evaluate</c> picks the
+/// right one).
 /// </summary>
 public static class RunEvaluation
 {
@@ -29,7 +29,8 @@ public static class RunEvaluation
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (Predictor.IsOnnx(options.Run)) return EvaluateOnnx(options, cancellationToken);
+        if (string.Equals(Path.GetExtension(options.Run), ".onnx", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(options.Run))
+            throw new HoldoutException($"'{options.Run}' is an exported ONNX model: evaluate it with Holdout.Inference.OnnxEvaluation.Evaluate (what 'holdout evaluate' does for .onnx files), or pass the run folder it was exported from.");
         NativeRuntime.EnsureInitialized();
         var (bundlePath, runFolder) = LocateBundle(options.Run);
         if (runFolder is null && options.Data is null)
@@ -55,37 +56,6 @@ public static class RunEvaluation
             RecordedAccuracy = recorded?.Accuracy,
             RecordedLoss = recorded?.Loss,
         };
-    }
-
-    /// <summary>
-    /// Evaluates an exported ONNX file on the given images: the same discovery, class check, metrics and result as for
-    /// a bundle, with the probabilities from ONNX Runtime (float32) and the loss the plain cross-entropy of those
-    /// probabilities (the file carries no class weights or label smoothing).
-    /// </summary>
-    private static RunEvaluationResult EvaluateOnnx(RunEvaluationOptions options, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(options.Run))
-            throw new HoldoutException($"The ONNX file '{options.Run}' does not exist. Pass a file written by 'holdout export', or the run folder to evaluate its best.holdout.");
-        if (options.Data is null)
-            throw new HoldoutException($"'{options.Run}' is an exported ONNX model, which does not know its test images. Pass the images to evaluate with --data DATA " +
-                                       "(the run's split.csv evaluates its test split), or pass the run folder it was exported from instead.");
-        if (options.Precision is { } precision && precision != Precision.Fp32)
-            throw new HoldoutException($"--precision {OptionNames.Of(precision)} does not apply to the ONNX file '{options.Run}': ONNX Runtime runs it in float32. Leave out --precision.");
-        var clock = Stopwatch.StartNew();
-        using var predictor = Predictor.Load(options.Run, new PredictorOptions(options.BatchSize ?? new TrainRunOptions().BatchSize, options.Workers));
-        var classes = predictor.ClassNames;
-        var (samples, source, split, skipped) = GivenData(options.Data, options.Split, options.Workers, classes, cancellationToken);
-        var results = predictor.Predict(samples.Select(s => s.Path), cancellationToken).ToList();
-        if (results.FirstOrDefault(r => r.Error is not null) is { } failed)
-            throw new HoldoutException($"ONNX Runtime could not classify '{failed.Path}': {failed.Error}. Remove the file from the data or replace it, then evaluate again.");
-        var labels = samples.Select(s => s.Label).ToArray();
-        var probabilities = results.Select(r => r.Probabilities!).ToArray();
-        // Cross-entropy of the probabilities, as the evaluation of a bundle without its training loss (a probability
-        // that underflowed to 0 counts as the smallest float, not infinity).
-        var loss = labels.Length == 0 ? double.NaN : labels.Select((label, i) => -Math.Log(Math.Max(probabilities[i][label], float.Epsilon))).Average();
-        var predictions = new Predictions(probabilities, labels, loss, clock.Elapsed.TotalSeconds);
-        var metrics = ClassificationMetrics.Compute(labels, probabilities, classes);
-        return new RunEvaluationResult(options.Run, null, source, split, [.. samples.Select(x => x.Path)], predictions, metrics, skipped);
     }
 
     /// <summary>
@@ -147,7 +117,8 @@ public static class RunEvaluation
         return (samples, files.Split, split, []);
     }
 
-    private static (IReadOnlyList<ImageSample>, string, DataSplit?, IReadOnlyList<SkippedFile>) GivenData(
+    /// <summary>The labelled images of <paramref name="data"/> to evaluate (a given split, or all of them), checked against the model's classes.</summary>
+    internal static (IReadOnlyList<ImageSample> Samples, string Source, DataSplit? Split, IReadOnlyList<SkippedFile> Skipped) GivenData(
         string data, DataSplit? split, int workers, IReadOnlyList<string> modelClasses, CancellationToken cancellationToken)
     {
         var dataset = DatasetDiscovery.Discover(data, new DiscoveryOptions(Strict: false, Workers: workers), cancellationToken);

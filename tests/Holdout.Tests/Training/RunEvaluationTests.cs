@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Holdout.Data;
+using Holdout.Inference;
 using Holdout.Models;
 using Holdout.Native;
 using Holdout.Runs;
@@ -126,7 +127,7 @@ public sealed class RunEvaluationTests
         var onnx = TinyRun.ExportOnnx(Path.Combine(temp.Path, "model.onnx"), withPreprocessing: true);
 
         // When the file is evaluated on the run's split.csv (its test split), and the run itself in float32
-        var exported = RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Result.Files.Split, BatchSize: 5, Workers: 2));
+        var exported = OnnxEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Result.Files.Split, BatchSize: 5, Workers: 2));
         var run = RunEvaluation.Evaluate(new RunEvaluationOptions(TinyRun.Folder, Workers: 2, Precision: Precision.Fp32));
 
         // Then the same test images get the same labels and predicted classes, probabilities within 1e-4, the same
@@ -155,9 +156,10 @@ public sealed class RunEvaluationTests
         var onnx = TinyRun.ExportOnnx(Path.Combine(temp.Path, "model.onnx"));
 
         // When it is evaluated without --data, with --precision bf16, or from a path that does not exist
-        var noData = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx)));
-        var bf16 = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data, Precision: Precision.Bf16)));
-        var missing = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(Path.Combine(temp.Path, "gone.onnx"), Data: TinyRun.Data)));
+        var noData = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(onnx)));
+        var bf16 = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data, Precision: Precision.Bf16)));
+        var missing = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(Path.Combine(temp.Path, "gone.onnx"), Data: TinyRun.Data)));
+        var asRun = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data)));
 
         // Then each message names the file and what to pass instead
         Assert.Contains($"'{onnx}' is an exported ONNX model", noData.Message, StringComparison.Ordinal);
@@ -166,5 +168,6 @@ public sealed class RunEvaluationTests
         Assert.Contains("--precision bf16 does not apply", bf16.Message, StringComparison.Ordinal);
         Assert.Contains("Leave out --precision", bf16.Message, StringComparison.Ordinal);
         Assert.Contains("gone.onnx' does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("OnnxEvaluation.Evaluate", asRun.Message, StringComparison.Ordinal);
     }
 }

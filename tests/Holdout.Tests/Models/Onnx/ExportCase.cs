@@ -18,9 +18,9 @@ internal static class ExportCase
         var classes = SampleBeans.Classes;
         var model = name switch
         {
-            "simple-cnn" => ModelFactory.Create(new ModelOptions(Architecture.SimpleCnn, classes, 48, ModelOptions.NoWeights, Seed: 5)),
-            "resnet18-bundled" => PretrainedResNet18.Create(classes, 64),
-            "resnet18-bundled-odd" => PretrainedResNet18.Create(classes, 67), // odd sizes: CNTK's end-trimmed pads cut the shortcut
+            "simple-cnn" => WithTrainedOutput(ModelFactory.Create(new ModelOptions(Architecture.SimpleCnn, classes, 48, ModelOptions.NoWeights, Seed: 5))),
+            "resnet18-bundled" => WithTrainedOutput(PretrainedResNet18.Create(classes, 64)),
+            "resnet18-bundled-odd" => WithTrainedOutput(PretrainedResNet18.Create(classes, 67)), // odd sizes: CNTK's end-trimmed pads cut the shortcut
             "resnet18" => Formula(Architecture.ResNet18, classes, null),
             "resnet18-bn-head-flatten" => Formula(Architecture.ResNet18, classes, new HeadOptions(HeadPooling.Flatten, 0.3, BatchNorm: true)),
             "resnet34" => Formula(Architecture.ResNet34, classes, null),
@@ -28,6 +28,21 @@ internal static class ExportCase
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown export case"),
         };
         model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// New heads start at the class priors (output weights zero), so every logit of a fresh model is the same for
+    /// every image; give the output layer seeded weights of the size training leaves there, so logits vary.
+    /// </summary>
+    private static ImageClassifier WithTrainedOutput(ImageClassifier model)
+    {
+        var output = model.named_parameters().Last(p => p.name.StartsWith("head.", StringComparison.Ordinal) && p.parameter.dim() == 2).parameter;
+        using (no_grad())
+        {
+            var generator = new TorchSharp.torch.Generator(11);
+            output.copy_(randn(output.shape, generator: generator).mul_(3.0 / Math.Sqrt(output.shape[1])));
+        }
         return model;
     }
 

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Holdout.Data;
+using Holdout.Models;
+using Holdout.Runs;
+using Holdout.Training;
+
+namespace Holdout.Bench;
+
+/// <summary>
+/// Evaluation throughput against the PyTorch peer's evaluation (decode + resize + normalise + forward of the peers'
+/// beans validation and test images, batch 32, 2 workers), one after the other in the same session. The peer reports
+/// it from a one-epoch frozen run (its eval_img_s); Holdout evaluates the same images with the bundled ResNet-18
+/// through a run setup's evaluation loaders and the Evaluator, in the default precision.
+/// </summary>
+internal static class EvalBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var shared = LoaderBenchmark.Option(args, "--shared") ?? LoaderBenchmark.LocateShared();
+        var python = LoaderBenchmark.Option(args, "--python") ?? "/usr/bin/python3";
+        var precision = OptionNames.Parse<Precision>("--precision", LoaderBenchmark.Option(args, "--precision") ?? "auto");
+        var work = Directory.CreateTempSubdirectory("holdout-bench-eval-").FullName;
+        var manifest = TrainingBenchmark.WriteManifest(Path.Combine(shared, "peers", "splits"), Path.Combine(work, "beans.csv"));
+        var options = new TrainRunOptions(Data: manifest, Workers: 2, Precision: precision);
+        var data = RunData.Prepare(options);
+        using var setup = RunSetup.Create(options, data.Split);
+        var samples = data.Split.Samples(DataSplit.Validation).Concat(data.Split.Samples(DataSplit.Test)).ToList();
+        Evaluator.Predict(setup.Model, setup.Evaluation(samples.Take(64).ToList()), setup.Loss); // warm-up: first-use costs
+        var clock = Stopwatch.StartNew();
+        var predictions = Evaluator.Predict(setup.Model, setup.Evaluation(samples), setup.Loss);
+        var ours = predictions.Count / clock.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Holdout evaluation: {predictions.Count} images (val + test), {OptionNames.Of(setup.Model.Precision)}, {ours:0.0} img/s"));
+        if (args.Contains("--no-peer")) return 0;
+        var peerJson = Path.Combine(work, "peer.json");
+        PeerProcess.Run(python, Path.Combine(shared, "peers", "pytorch_peer.py"), "train", "--dataset", "beans", "--recipe", "frozen", "--epochs", "1",
+            "--workers", "2", "--out", peerJson);
+        var theirs = JsonNode.Parse(File.ReadAllText(peerJson))!["eval_img_s"]!.GetValue<double>();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PyTorch 1.13 peer evaluation: {theirs:0.0} img/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio Holdout / peer: {ours / theirs:0.00}x (target >= 1.50x)"));
+        return 0;
+    }
+}
