@@ -88,7 +88,7 @@ internal static class DataAudit
         }
         findings.Add(new Finding(FindingCodes.UnreadableFile, FindingSeverity.Warning,
             $"{evidence.Count} file(s) cannot be used as images and are left out of training and evaluation.",
-            evidence,
+            [.. evidence, $"{evidence.Count} file(s) listed"],
             "Replace or delete these files (or re-export them as JPEG/PNG); run with --strict in holdout train to make this an error."));
     }
 
@@ -102,7 +102,7 @@ internal static class DataAudit
         {
             findings.Add(new Finding(FindingCodes.ExtensionMismatch, FindingSeverity.Info,
                 $"{evidence.Count} file(s) have an extension that does not match their content; Holdout reads them by content, other tools may not.",
-                evidence, "Rename the files to their real format's extension."));
+                [.. evidence, $"{evidence.Count} file(s) listed"], "Rename the files to their real format's extension."));
         }
     }
 

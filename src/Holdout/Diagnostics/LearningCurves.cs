@@ -75,7 +75,9 @@ internal static class LearningCurves
         var bad = history.FirstOrDefault(r => !double.IsFinite(r.Loss));
         var minimum = double.PositiveInfinity;
         EpochRecord? exploded = null;
-        foreach (var r in history.Where(r => double.IsFinite(r.Loss)))
+        // A row at learning rate 0 is a linear-probe fit (LP-FT's head phase): its loss is measured on un-augmented
+        // cached features at convergence, so the first stepped epoch's loss is not comparable with it.
+        foreach (var r in history.Where(r => double.IsFinite(r.Loss) && r.LearningRate != 0))
         {
             if (r.Loss > 3 * minimum && r.Loss > minimum + 1)
             {

@@ -3,8 +3,8 @@ namespace Holdout.Diagnostics.Checks;
 /// <summary>
 /// label-shuffle-baseline: do the labels carry a signal that carries over to images the model did not learn from?
 /// Holdout's linear probe (<see cref="HeldOutProbe"/>) is fitted to a few hundred training images with their real labels and
-/// with shuffled ones, and scored on held-out images (k-fold), in two views of the images: the model's features
-/// (<see cref="ModelFeatures"/>) and 8 x 8 thumbnails of the model input. Memorising works for any labels; only a
+/// with shuffled ones, and scored on held-out images (k-fold), on the model's features (<see cref="ModelFeatures"/>)
+/// and, when those show no signal, on 8 x 8 thumbnails of the model input. Memorising works for any labels; only a
 /// real signal carries over, so the held-out balanced accuracies differ clearly when the labels match the images
 /// and not at all when they do not.
 /// </summary>
@@ -78,9 +78,10 @@ internal sealed class LabelShuffleCheck() : PipelineCheck(FindingCodes.LabelShuf
             return new View(name, (int)features.shape[1], HeldOutProbe.HeldOutBalancedAccuracy(features, labels, classes, Folds, seed, cancellationToken),
                 shuffles.Select(s => HeldOutProbe.HeldOutBalancedAccuracy(features, s, classes, Folds, seed, cancellationToken)).ToList());
         }
-        return new Measurement(labels.Length, labels.Distinct().Count(),
-            [Probe(ModelFeatures.Describe(probe.Setup.Model), probe.DeepFeatures), Probe("8x8 thumbnails of the model input", probe.DeepThumbnails)],
-            probe.FeaturesAreLearned);
+        // The thumbnails are only needed when the model's features show no signal.
+        var features = Probe(ModelFeatures.Describe(probe.Setup.Model), probe.DeepFeatures);
+        IReadOnlyList<View> views = features.Gain >= GainThreshold ? [features] : [features, Probe("8x8 thumbnails of the model input", probe.DeepThumbnails)];
+        return new Measurement(labels.Length, labels.Distinct().Count(), views, probe.FeaturesAreLearned);
     }
 
     /// <summary>The finding for a measurement, or null when the real labels carry a signal in some view.</summary>
@@ -94,7 +95,7 @@ internal sealed class LabelShuffleCheck() : PipelineCheck(FindingCodes.LabelShuf
         var evidence = m.Views.Select(v => string.Create(Inv,
                 $"{v.Name} ({v.Features} per image): held-out balanced accuracy {v.Real:P0} with the real labels; {string.Join(", ", v.Shuffled.Select(a => a.ToString("P0", Inv)))} with {v.Shuffled.Count} shuffles of them (mean {v.ShuffledMean:P0}); gain {v.Gain:0.00}"))
             .Append(string.Create(Inv, $"each probe is fitted to about {m.Samples - m.Samples / Folds} of {m.Samples} training images and scored on the other {m.Samples / Folds}, in {Folds} rounds; balanced accuracy is the mean of per-class recalls, 1/{m.Classes} by guessing"))
-            .Append(string.Create(Inv, $"the larger gain, {best.Gain:0.00}, is below {GainThreshold:0.00}, from which the labels count as carrying a signal"))
+            .Append(string.Create(Inv, $"the largest gain, {best.Gain:0.00}, is below {GainThreshold:0.00}, from which the labels count as carrying a signal"))
             .ToList();
         if (m.FeaturesAreLearned)
         {
