@@ -102,8 +102,11 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         if (report.Timings.Count > 0)
         {
             AnsiConsole.WriteLine();
-            AnsiConsole.MarkupLine("[dim]Checks run: " + Markup.Escape(string.Join(", ", report.Timings.Select(t =>
-                string.Create(CultureInfo.InvariantCulture, $"{t.Check} {t.Seconds:0.0} s{(t.Trains ? " (trains)" : "")}")))) + "[/]");
+            AnsiConsole.MarkupLine("[dim]Checks run:[/]");
+            foreach (var timing in report.Timings)
+            {
+                AnsiConsole.MarkupLine($"[dim]   {Markup.Escape(timing.Describe())}[/]");
+            }
         }
     }
 }

@@ -88,7 +88,7 @@ internal static class DataAudit
         }
         findings.Add(new Finding(FindingCodes.UnreadableFile, FindingSeverity.Warning,
             $"{evidence.Count} file(s) cannot be used as images and are left out of training and evaluation.",
-            evidence,
+            [.. evidence, $"{evidence.Count} file(s) listed"],
             "Replace or delete these files (or re-export them as JPEG/PNG); run with --strict in holdout train to make this an error."));
     }
 
@@ -102,7 +102,7 @@ internal static class DataAudit
         {
             findings.Add(new Finding(FindingCodes.ExtensionMismatch, FindingSeverity.Info,
                 $"{evidence.Count} file(s) have an extension that does not match their content; Holdout reads them by content, other tools may not.",
-                evidence, "Rename the files to their real format's extension."));
+                [.. evidence, $"{evidence.Count} file(s) listed"], "Rename the files to their real format's extension."));
         }
     }
 
@@ -143,21 +143,21 @@ internal static class DataAudit
         {
             findings.Add(new Finding(FindingCodes.CrossSplitDuplicate, FindingSeverity.Error,
                 $"{crossGroups} photo(s) appear in more than one split (exact copies or re-encoded/resized versions): validation and test scores are inflated by images the model trained on.",
-                cross,
+                [$"{crossGroups} group(s) of copies of one photo span more than one split:", .. cross],
                 "Delete the copies from validation/test (or from train), or let Holdout split the data: holdout split DATA keeps every duplicate group in one split."));
         }
         if (conflictGroups > 0)
         {
             findings.Add(new Finding(FindingCodes.ConflictingLabels, FindingSeverity.Error,
                 $"{conflictGroups} photo(s) are filed under two different classes: the model is asked to learn contradictory answers.",
-                conflicting,
+                [$"{conflictGroups} group(s) of copies of one photo carry more than one class:", .. conflicting],
                 "Decide the right class for each photo and delete the copy in the wrong class folder."));
         }
         if (withinGroups > 0)
         {
             findings.Add(new Finding(FindingCodes.ExactDuplicate, FindingSeverity.Warning,
                 $"{withinGroups} image(s) have byte-identical copies within the same split: they count twice in training or in the score.",
-                within,
+                [$"{withinGroups} group(s) of byte-identical copies within one split:", .. within],
                 "Delete the extra copies."));
         }
     }
@@ -218,7 +218,7 @@ internal static class DataAudit
         }
         findings.Add(new Finding(FindingCodes.TooFewImages, severity,
             $"Some classes have fewer than {options.MinimumPerClass} images in a split: too few to train on or to measure reliably.",
-            evidence,
+            [.. evidence, $"fewer than {options.MinimumPerClass} images of a class in a split count as too few"],
             "Add images to these classes (at least a few dozen per class), or use a larger validation fraction (--split 60/20/20)."));
     }
 

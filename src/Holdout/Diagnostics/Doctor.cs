@@ -101,17 +101,28 @@ public static class Doctor
     {
         NativeRuntime.EnsureInitialized();
         var config = RunConfig.Read(run.Config);
-        // The run's own setup at initialisation: its model, BatchNorm policy, loaders and loss, prepared for the
-        // recipe's first phase (the head alone with a frozen pretrained backbone).
         using var setup = RunSetup.Create(config.Options, manifest);
+        return Examine(Pipeline(setup, File.Exists(run.History) ? HistoryCsv.Read(run.History) : null), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// A Holdout run's setup at initialisation as the pipeline checks see it: its model, BatchNorm policy, loaders and
+    /// loss, prepared for the recipe's first phase (the head alone with a frozen pretrained backbone), with the
+    /// training split's class counts (what the new head starts at) and the validation split's majority rate.
+    /// </summary>
+    /// <param name="setup">A fresh setup (<see cref="RunSetup.Create"/>); its model is probed at initialisation.</param>
+    /// <param name="history">The run's per-epoch history for the curve checks, or null.</param>
+    internal static PipelineSetup Pipeline(RunSetup setup, IReadOnlyList<EpochRecord>? history = null)
+    {
         setup.Recipe.Phases[0].Prepare(setup.Model);
-        var counts = manifest.Counts();
-        var validationCounts = Enumerable.Range(0, manifest.ClassNames.Count).Select(c => counts[c, (int)DataSplit.Validation]).ToArray();
-        var pipeline = new PipelineSetup(setup.Model, setup.Loss.Mean, setup.Train, setup.Validation)
+        var counts = setup.Split.Counts();
+        var classes = Enumerable.Range(0, setup.Split.ClassNames.Count).ToList();
+        var validationCounts = classes.Select(c => counts[c, (int)DataSplit.Validation]).ToArray();
+        return new PipelineSetup(setup.Model, setup.Loss.Mean, setup.Train, setup.Validation)
         {
-            History = File.Exists(run.History) ? HistoryCsv.Read(run.History) : null,
+            History = history,
             MajorityRate = validationCounts.Sum() == 0 ? null : validationCounts.Max() / (double)validationCounts.Sum(),
+            TrainingClassCounts = classes.Select(c => counts[c, (int)DataSplit.Train]).ToArray(),
         };
-        return Examine(pipeline, options, cancellationToken);
     }
 }

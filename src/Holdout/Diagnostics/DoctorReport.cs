@@ -111,8 +111,11 @@ public sealed class DoctorReport
         }
         if (Timings.Count > 0)
         {
-            text.Append("\nChecks run: ").AppendJoin(", ", Timings.Select(t =>
-                string.Create(CultureInfo.InvariantCulture, $"{t.Check} {t.Seconds:0.0} s{(t.Trains ? " (trains)" : "")}"))).Append('\n');
+            text.Append("\nChecks run:\n");
+            foreach (var timing in Timings)
+            {
+                text.Append("   ").Append(timing.Describe()).Append('\n');
+            }
         }
         return text.ToString();
     }
@@ -153,7 +156,8 @@ public sealed class DoctorReport
         {
             ["check"] = t.Check,
             ["seconds"] = Math.Round(t.Seconds, 3),
-            ["trains"] = t.Trains,
+            ["deep"] = t.Deep,
+            ["observed"] = t.Observed,
         }).ToArray()),
     };
 

@@ -42,6 +42,7 @@ internal static class LearningCurves
                 string.Create(Inv, $"Even on the training images the accuracy stays near chance ({last.Accuracy:P0} at epoch {last.Epoch}; always guessing the largest class scores {majorityRate:P0}): the model is not learning."),
                 [
                     string.Create(Inv, $"training accuracy {first.Accuracy:P1} at epoch {first.Epoch} -> best {bestTrain:P1}; training loss {first.Loss:0.###} -> {last.Loss:0.###}"),
+                    string.Create(Inv, $"last epoch {last.Epoch}: training accuracy {last.Accuracy:P0}; always guessing the largest class scores {majorityRate:P0}, and training accuracy never got 10 points above it"),
                 ],
                 "Train longer or with a higher learning rate, unfreeze more of the backbone, and check the input pipeline (holdout doctor --deep runs the one-batch overfit test)."));
             return findings;
@@ -49,9 +50,15 @@ internal static class LearningCurves
         if (hasValidation && tail.All(r => r.ValAccuracy <= majorityRate + margin) && bestTrain >= majorityRate + 0.15
             && bestTrain >= tail.Max(r => r.ValAccuracy) + 0.2)
         {
+            var validation = tail.Average(r => r.ValAccuracy);
+            var points = Math.Round(100 * Math.Abs(validation - majorityRate));
+            var relation = points == 0 ? "level with" : validation < majorityRate ? string.Create(Inv, $"{points:0} points below") : string.Create(Inv, $"{points:0} points above");
             findings.Add(new Finding(FindingCodes.ChanceLevelValidation, FindingSeverity.Error,
-                string.Create(Inv, $"Validation accuracy stays at the majority-class rate ({tail.Average(r => r.ValAccuracy):P0} over the last {tail.Count} epochs; always guessing the largest class scores {majorityRate:P0}, within {margin:P0} counts as chance) while training accuracy reaches {bestTrain:P0}."),
-                history.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train acc {r.Accuracy:P0} loss {r.Loss:0.###}, val acc {r.ValAccuracy:P0} loss {r.ValLoss:0.###}")).ToList(),
+                string.Create(Inv, $"Validation accuracy stays at chance: {validation:P0} over the last {tail.Count} epochs, {relation} the {majorityRate:P0} of always guessing the largest class, while training accuracy reaches {bestTrain:P0}."),
+                [
+                    .. history.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train acc {r.Accuracy:P0} loss {r.Loss:0.###}, val acc {r.ValAccuracy:P0} loss {r.ValLoss:0.###}")),
+                    string.Create(Inv, $"mean validation accuracy over the last {tail.Count} epochs {validation:P0}, {relation} always guessing the largest class ({majorityRate:P0}); up to {margin:P0} above that counts as chance ({(validationCount > 0 ? string.Create(Inv, $"two standard errors on {validationCount} validation images") : "the validation size is unknown")}); best training accuracy {bestTrain:P0}"),
+                ],
                 "What the model learns does not reach validation: fix the findings listed with it (the order is the likely importance); if none is listed, run holdout doctor --deep."));
             return findings;
         }
@@ -68,7 +75,9 @@ internal static class LearningCurves
         var bad = history.FirstOrDefault(r => !double.IsFinite(r.Loss));
         var minimum = double.PositiveInfinity;
         EpochRecord? exploded = null;
-        foreach (var r in history.Where(r => double.IsFinite(r.Loss)))
+        // A row at learning rate 0 is a linear-probe fit (LP-FT's head phase): its loss is measured on un-augmented
+        // cached features at convergence, so the first stepped epoch's loss is not comparable with it.
+        foreach (var r in history.Where(r => double.IsFinite(r.Loss) && r.LearningRate != 0))
         {
             if (r.Loss > 3 * minimum && r.Loss > minimum + 1)
             {
@@ -108,7 +117,10 @@ internal static class LearningCurves
         var gap = last.Accuracy - last.ValAccuracy;
         return new Finding(FindingCodes.Overfitting, FindingSeverity.Warning,
             string.Create(Inv, $"The model overfits from epoch {best.Epoch}: validation loss rises from {best.ValLoss:0.###} to {last.ValLoss:0.###} while training loss keeps falling; the accuracy gap is {gap:P0} at epoch {last.Epoch}."),
-            withValidation.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train loss {r.Loss:0.###} acc {r.Accuracy:P0}, val loss {r.ValLoss:0.###} acc {r.ValAccuracy:P0}")).ToList(),
+            [
+                .. withValidation.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train loss {r.Loss:0.###} acc {r.Accuracy:P0}, val loss {r.ValLoss:0.###} acc {r.ValAccuracy:P0}")),
+                string.Create(Inv, $"accuracy gap at epoch {last.Epoch}: train {last.Accuracy:P0} - validation {last.ValAccuracy:P0} = {gap:P0}; lowest validation loss {best.ValLoss:0.###} at epoch {best.Epoch}"),
+            ],
             string.Create(Inv, $"Keep the weights of epoch {best.Epoch} (early stopping on val_loss), and add augmentation, weight decay or more images."));
     }
 }

@@ -38,14 +38,14 @@ internal static class PipelineChecks
         var findings = new List<Finding>();
         var timings = new List<CheckTiming>();
         using var probe = new PipelineProbe(setup, options, cancellationToken);
-        foreach (var check in All.Where(c => (options.Deep || !c.Trains) && c.AppliesTo(probe)))
+        foreach (var check in All.Where(c => (options.Deep || !c.Deep) && c.AppliesTo(probe)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var found = check.Run(probe, cancellationToken);
+            var outcome = check.Run(probe, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            timings.Add(new CheckTiming(check.Code, seconds, check.Trains));
-            findings.AddRange(check.Trains ? found.Select(f => f with { Seconds = seconds }) : found);
+            timings.Add(new CheckTiming(check.Code, seconds, check.Deep, outcome.Observed));
+            findings.AddRange(check.Deep ? outcome.Findings.Select(f => f with { Seconds = seconds }) : outcome.Findings);
         }
         return (findings, timings);
     }

@@ -31,6 +31,13 @@ public sealed record PipelineSetup(nn.Module<Tensor, Tensor> Model, Func<Tensor,
     /// <summary>The learning rate the deep checks train the trainable parameters at. Defaults to 3e-3.</summary>
     public double LearningRate { get; init; } = 3e-3;
 
+    /// <summary>
+    /// The number of training images of each class, in label order. init-loss then expects the loss of predicting these
+    /// class shares (for the whole split, their entropy) instead of the loss of uniform predictions (ln C). Defaults to
+    /// null (uniform).
+    /// </summary>
+    public IReadOnlyList<int>? TrainingClassCounts { get; init; }
+
     /// <summary>True when <see cref="Model"/> has already been trained: its loss then says nothing about initialisation and init-loss is skipped. Defaults to false.</summary>
     public bool Trained { get; init; }
 

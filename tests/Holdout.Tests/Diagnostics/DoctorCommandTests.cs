@@ -74,16 +74,16 @@ public sealed class DoctorCommandTests
 
         // When
         var report = Holdout.Diagnostics.Doctor.Examine(new DoctorOptions(data, run, Deep: true,
-            Pipeline: new PipelineCheckOptions(StatisticsBatches: 2, OverfitSteps: 100, ShuffleSamples: 16, ShuffleSteps: 10)));
+            Pipeline: new PipelineCheckOptions(StatisticsBatches: 2, OverfitSteps: 100, ShuffleSamples: 16)));
 
         // Then: the data, pipeline and deep checks all ran on the run's own split and setup, and Holdout's own
         // pipeline has no pipeline error
         foreach (var check in new[] { "data", FindingCodes.EvalCoverage, FindingCodes.PreprocessingMismatch, FindingCodes.BatchNormModeGap, FindingCodes.InitLoss, FindingCodes.LossActivationMismatch })
         {
-            Assert.Contains(report.Timings, t => t.Check == check && !t.Trains);
+            Assert.Contains(report.Timings, t => t.Check == check && !t.Deep);
         }
-        Assert.Contains(report.Timings, t => t.Check == FindingCodes.OneBatchOverfit && t.Trains);
-        Assert.Contains(report.Timings, t => t.Check == FindingCodes.LabelShuffleBaseline && t.Trains);
+        Assert.Contains(report.Timings, t => t.Check == FindingCodes.OneBatchOverfit && t.Deep);
+        Assert.Contains(report.Timings, t => t.Check == FindingCodes.LabelShuffleBaseline && t.Deep);
         foreach (var code in new[] { FindingCodes.EvalCoverage, FindingCodes.PreprocessingMismatch, FindingCodes.BatchNormModeGap, FindingCodes.LossActivationMismatch, FindingCodes.OneBatchOverfit })
         {
             Assert.Empty(report.WithCode(code));

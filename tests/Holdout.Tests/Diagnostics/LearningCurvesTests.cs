@@ -75,6 +75,20 @@ public sealed class LearningCurvesTests
     }
 
     [Fact]
+    public void Should_not_call_the_first_stepped_epoch_after_a_linear_probe_a_divergence()
+    {
+        // Given: the LP-FT history of holdout train samples/beans --image-size 128 --epochs 2 (measured): the probe row
+        // (learning rate 0, loss on un-augmented cached features at convergence), then one all-layers epoch
+        var history = new[] { Epoch(1, 0.0413, 1, 0.538, 0.815, lr: 0), Epoch(2, 2.781, 0.389, 0.481, 0.815, lr: 2e-9) };
+
+        // When
+        var findings = LearningCurves.Check(history, majorityRate: 0.33, validationCount: 27);
+
+        // Then: validation improved; the two training losses are not comparable, so no divergence
+        Assert.DoesNotContain(findings, f => f.Code == FindingCodes.Divergence);
+    }
+
+    [Fact]
     public void Should_find_nothing_in_a_healthy_run()
     {
         // Given

@@ -7,12 +7,16 @@ internal static class TinyImageFolder
 {
     public static readonly string[] Classes = ["red", "green", "blue"];
 
-    public static string Create(TempFolder folder, int perClass = 12, int size = 40, string name = "data")
+    public static string Create(TempFolder folder, int perClass = 12, int size = 40, string name = "data") =>
+        Create(folder, [perClass, perClass, perClass], size, name);
+
+    /// <summary>The same with its own count per class (red, green, blue); a class with 0 images is left out.</summary>
+    public static string Create(TempFolder folder, IReadOnlyList<int> perClass, int size = 40, string name = "data")
     {
         var root = Path.Combine(folder.Path, name);
         for (int c = 0; c < Classes.Length; c++)
         {
-            for (int i = 0; i < perClass; i++)
+            for (int i = 0; i < perClass[c]; i++)
             {
                 var random = new Random(c * 1000 + i);
                 using var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));

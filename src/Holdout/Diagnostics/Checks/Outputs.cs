@@ -22,6 +22,11 @@ internal static class Outputs
         {
             return (OutputKind.Softmax, string.Create(Inv, $"model outputs ({columns} per image) lie in [{min:0.###}, {max:0.###}] and every row sums to 1 (from {sumMin:0.####} to {sumMax:0.####}): they are already probabilities (a softmax ends the model)"));
         }
+        if (max - min < 1e-9 && Math.Abs(max) < 1e-9)
+        {
+            // A head that starts at uniform priors (zero weights, zero bias) outputs zeros: logits, not probabilities.
+            return (OutputKind.Logits, string.Create(Inv, $"model outputs ({columns} per image) are all 0, as from a head that starts at uniform class priors: raw scores (logits)"));
+        }
         if (inUnit)
         {
             return (OutputKind.Sigmoid, string.Create(Inv, $"model outputs ({columns} per image) all lie in [{min:0.###}, {max:0.###}] but rows sum to {sumMin:0.###}..{sumMax:0.###}: independent probabilities (a sigmoid ends the model)"));
@@ -57,6 +62,6 @@ internal static class Outputs
     }
 
     /// <summary>" (e.g. 1, 2, 3)" for a list of sample indices, or "" when empty.</summary>
-    public static string Examples(List<int> indices) =>
+    public static string Examples(IReadOnlyList<int> indices) =>
         indices.Count == 0 ? "" : $" (e.g. {string.Join(", ", indices.Take(5).Select(i => i.ToString(Inv)))})";
 }

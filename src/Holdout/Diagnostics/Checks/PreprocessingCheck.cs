@@ -5,86 +5,102 @@ using static TorchSharp.torch;
 
 namespace Holdout.Diagnostics.Checks;
 
-/// <summary>preprocessing-mismatch: are training and validation inputs alike, and on the scale the backbone expects?</summary>
-internal sealed class PreprocessingCheck() : PipelineCheck(FindingCodes.PreprocessingMismatch, trains: false)
+/// <summary>
+/// preprocessing-mismatch: are training and validation inputs alike (an error when not: validation then measures the
+/// model on inputs it was not trained on), and on the scale the backbone expects (a warning when not: the pretrained
+/// features are wasted, but validation still measures what training built)?
+/// </summary>
+internal sealed class PreprocessingCheck() : PipelineCheck(FindingCodes.PreprocessingMismatch, deep: false)
 {
-    private sealed class ChannelStatistics
+    /// <summary>Per-channel statistics of the model inputs of one split.</summary>
+    /// <param name="Mean">Mean per channel.</param>
+    /// <param name="Std">Standard deviation per channel.</param>
+    /// <param name="Min">Smallest value per channel.</param>
+    /// <param name="Max">Largest value per channel.</param>
+    /// <param name="Images">Images measured.</param>
+    /// <param name="ImagesWithUnitMax">Images whose largest value is exactly 1 (divided by their own maximum).</param>
+    internal sealed record SplitStatistics(double[] Mean, double[] Std, double[] Min, double[] Max, int Images, int ImagesWithUnitMax);
+
+    /// <summary>What the check measured.</summary>
+    /// <param name="Train">Training inputs.</param>
+    /// <param name="Validation">Validation inputs.</param>
+    /// <param name="Expected">The backbone's normalisation, or null when unknown.</param>
+    internal sealed record Measurement(SplitStatistics Train, SplitStatistics Validation, Preprocessing? Expected);
+
+    public override CheckOutcome Run(PipelineProbe probe, CancellationToken cancellationToken)
     {
-        public double[] Sum = [];
-        public double[] Squares = [];
-        public double[] Min = [];
-        public double[] Max = [];
-        public long PerChannel;
-        public int Images;
-        public int ImagesWithUnitMax;
-        public int Batches;
-
-        public double Mean(int c) => Sum[c] / PerChannel;
-
-        public double Std(int c) => Math.Sqrt(Math.Max(0, Squares[c] / PerChannel - Mean(c) * Mean(c)));
+        var setup = probe.Setup;
+        var batches = probe.Options.StatisticsBatches;
+        var m = new Measurement(Statistics(setup.Train, batches, cancellationToken), Statistics(setup.Validation, batches, cancellationToken),
+            setup.ExpectedInput ?? probe.Classifier?.Spec.Preprocessing);
+        var shift = Enumerable.Range(0, Math.Min(m.Train.Mean.Length, m.Validation.Mean.Length)).Max(c => Math.Abs(Shift(m, c)));
+        return CheckOutcome.Of(Report(m), string.Create(Inv, $"largest train/validation channel shift {shift:0.00} train std"));
     }
 
-    private static ChannelStatistics Statistics(IBatchSource source, int batches, CancellationToken cancellationToken)
+    private static SplitStatistics Statistics(IBatchSource source, int batches, CancellationToken cancellationToken)
     {
-        var stats = new ChannelStatistics();
+        double[] sum = [], squares = [], min = [], max = [];
+        long perChannel = 0;
+        int images = 0, unitMax = 0, read = 0;
         foreach (var batch in source.Batches(0, cancellationToken))
         {
             using var scope = NewDisposeScope();
             using var owned = batch;
             var x = batch.Images.to_type(ScalarType.Float64);
             var channels = (int)x.shape[1];
-            if (stats.Sum.Length == 0)
+            if (sum.Length == 0)
             {
-                stats.Sum = new double[channels];
-                stats.Squares = new double[channels];
-                stats.Min = Enumerable.Repeat(double.PositiveInfinity, channels).ToArray();
-                stats.Max = Enumerable.Repeat(double.NegativeInfinity, channels).ToArray();
+                (sum, squares) = (new double[channels], new double[channels]);
+                min = Enumerable.Repeat(double.PositiveInfinity, channels).ToArray();
+                max = Enumerable.Repeat(double.NegativeInfinity, channels).ToArray();
             }
-            var perChannel = x.transpose(0, 1).reshape(channels, -1);
-            var sums = perChannel.sum(1).data<double>().ToArray();
-            var squares = perChannel.square().sum(1).data<double>().ToArray();
-            var mins = perChannel.amin([1]).data<double>().ToArray();
-            var maxs = perChannel.amax([1]).data<double>().ToArray();
+            var values = x.transpose(0, 1).reshape(channels, -1);
+            var sums = values.sum(1).data<double>().ToArray();
+            var squared = values.square().sum(1).data<double>().ToArray();
+            var mins = values.amin([1]).data<double>().ToArray();
+            var maxs = values.amax([1]).data<double>().ToArray();
             for (var c = 0; c < channels; c++)
             {
-                stats.Sum[c] += sums[c];
-                stats.Squares[c] += squares[c];
-                stats.Min[c] = Math.Min(stats.Min[c], mins[c]);
-                stats.Max[c] = Math.Max(stats.Max[c], maxs[c]);
+                sum[c] += sums[c];
+                squares[c] += squared[c];
+                min[c] = Math.Min(min[c], mins[c]);
+                max[c] = Math.Max(max[c], maxs[c]);
             }
-            stats.PerChannel += perChannel.shape[1];
+            perChannel += values.shape[1];
             var imageMax = x.reshape(batch.Count, -1).amax([1]).data<double>().ToArray();
-            stats.Images += batch.Count;
-            stats.ImagesWithUnitMax += imageMax.Count(m => Math.Abs(m - 1) < 1e-5);
-            if (++stats.Batches >= batches)
+            images += batch.Count;
+            unitMax += imageMax.Count(m => Math.Abs(m - 1) < 1e-5);
+            if (++read >= batches)
             {
                 break;
             }
         }
-        return stats;
+        var mean = sum.Select(s => s / perChannel).ToArray();
+        var std = squares.Select((s, c) => Math.Sqrt(Math.Max(0, s / perChannel - mean[c] * mean[c]))).ToArray();
+        return new SplitStatistics(mean, std, min, max, images, unitMax);
     }
 
-    public override IReadOnlyList<Finding> Run(PipelineProbe probe, CancellationToken cancellationToken)
+    /// <summary>How far validation's mean is from training's in channel <paramref name="c"/>, in training standard deviations.</summary>
+    private static double Shift(Measurement m, int c) => (m.Validation.Mean[c] - m.Train.Mean[c]) / Math.Max(m.Train.Std[c], 1e-12);
+
+    /// <summary>The finding for a measurement, or null when the inputs are alike and on the expected scale.</summary>
+    internal static Finding? Report(Measurement m)
     {
-        var setup = probe.Setup;
-        var options = probe.Options;
-        var train = Statistics(setup.Train, options.StatisticsBatches, cancellationToken);
-        var validation = Statistics(setup.Validation, options.StatisticsBatches, cancellationToken);
+        var (train, validation, expected) = (m.Train, m.Validation, m.Expected);
         var evidence = new List<string>();
-        var problems = new List<string>();
-        var channels = Math.Min(train.Sum.Length, validation.Sum.Length);
+        var splitsDiffer = new List<string>();
+        var offScale = new List<string>();
+        var channels = Math.Min(train.Mean.Length, validation.Mean.Length);
         for (var c = 0; c < channels; c++)
         {
-            double mt = train.Mean(c), st = train.Std(c), mv = validation.Mean(c), sv = validation.Std(c);
-            var d = (mv - mt) / Math.Max(st, 1e-12);
-            var ratio = sv / Math.Max(st, 1e-12);
-            evidence.Add(string.Create(Inv, $"channel {c}: train mean {mt:0.###} std {st:0.###}, validation mean {mv:0.###} std {sv:0.###} (shift {d:0.00} train std, std ratio {ratio:0.00})"));
+            var d = Shift(m, c);
+            var ratio = validation.Std[c] / Math.Max(train.Std[c], 1e-12);
+            evidence.Add(string.Create(Inv, $"channel {c}: train mean {train.Mean[c]:0.###} std {train.Std[c]:0.###}, validation mean {validation.Mean[c]:0.###} std {validation.Std[c]:0.###} (shift {d:0.00} train std, std ratio {ratio:0.00})"));
             if (Math.Abs(d) > 0.5 || ratio is < 0.67 or > 1.5)
             {
-                problems.Add($"train and validation inputs differ in channel {c}");
+                splitsDiffer.Add($"train and validation inputs differ in channel {c}");
             }
         }
-        var expected = setup.ExpectedInput ?? (setup.Model as ImageClassifier)?.Spec.Preprocessing;
         if (expected is not null)
         {
             var full = expected.Scale == ValueScale.Byte ? 255.0 : 1.0;
@@ -98,13 +114,13 @@ internal sealed class PreprocessingCheck() : PipelineCheck(FindingCodes.Preproce
                 var high = (full - expected.Mean[c]) / expected.Std[c];
                 foreach (var (name, s) in new[] { ("train", train), ("validation", validation) })
                 {
-                    var ratio = s.Std(c) / expectedStd;
-                    var offset = (s.Mean(c) - expectedMean) / expectedStd;
+                    var ratio = s.Std[c] / expectedStd;
+                    var offset = (s.Mean[c] - expectedMean) / expectedStd;
                     if (ratio is < 0.25 or > 4 || Math.Abs(offset) > 3)
                     {
-                        problems.Add($"{name} values are on a different scale from the backbone's normalisation");
+                        offScale.Add($"{name} values are on a different scale from the backbone's normalisation");
                         evidence.Add(string.Create(Inv,
-                            $"{name} channel {c}: observed mean {s.Mean(c):0.###} std {s.Std(c):0.###} range [{s.Min[c]:0.###}, {s.Max[c]:0.###}]; the backbone expects natural images normalised to about mean {expectedMean:0.##} std {expectedStd:0.##} within [{low:0.##}, {high:0.##}] (std {ratio:0.###}x expected)"));
+                            $"{name} channel {c}: observed mean {s.Mean[c]:0.###} std {s.Std[c]:0.###} range [{s.Min[c]:0.###}, {s.Max[c]:0.###}]; the backbone expects natural images normalised to about mean {expectedMean:0.##} std {expectedStd:0.##} within [{low:0.##}, {high:0.##}] (std {ratio:0.###}x expected)"));
                     }
                 }
             }
@@ -113,24 +129,21 @@ internal sealed class PreprocessingCheck() : PipelineCheck(FindingCodes.Preproce
                 if (s.Images > 1 && s.ImagesWithUnitMax == s.Images && full > 1.5)
                 {
                     evidence.Insert(0, string.Create(Inv,
-                        $"every {name} image has a maximum of exactly 1.0 ({s.Images} of {s.Images}): the images look divided by their own maximum, while the backbone expects {expected.Scale} values ({expected.ColorOrder}, minus mean [{string.Join(", ", expected.Mean.Select(m => m.ToString("0.##", Inv)))}], divided by std [{string.Join(", ", expected.Std.Select(m => m.ToString("0.###", Inv)))}])"));
-                    problems.Add($"{name} images are divided by their own maximum (values 0..1) instead of getting the backbone's normalisation ({expected.Scale} {expected.ColorOrder} minus mean)");
+                        $"every {name} image has a maximum of exactly 1.0 ({s.Images} of {s.Images}): the images look divided by their own maximum, while the backbone expects {expected.Scale} values ({expected.ColorOrder}, minus mean [{string.Join(", ", expected.Mean.Select(v => v.ToString("0.##", Inv)))}], divided by std [{string.Join(", ", expected.Std.Select(v => v.ToString("0.###", Inv)))}])"));
+                    offScale.Add($"{name} images are divided by their own maximum (values 0..1) instead of getting the backbone's normalisation ({expected.Scale} {expected.ColorOrder} minus mean)");
                 }
             }
         }
-        if (problems.Count == 0)
+        if (splitsDiffer.Count + offScale.Count == 0)
         {
-            return [];
+            return null;
         }
-        return
-        [
-            new Finding(FindingCodes.PreprocessingMismatch, FindingSeverity.Error,
-                $"The model's input is not what it expects: {string.Join("; ", Merge(problems))}.",
-                evidence.OrderByDescending(e => !e.StartsWith("channel", StringComparison.Ordinal)).ToList(),
-                expected is null
-                    ? "Apply exactly the same resizing and normalisation to training and validation images; only random augmentation may differ."
-                    : $"Feed the backbone what it was trained on: {expected.Scale} pixel values in {expected.ColorOrder} order, minus the spec's mean, divided by its std, the same for training and validation (Holdout's BatchLoader does this from the BackboneSpec); do not divide images by their own maximum."),
-        ];
+        return new Finding(FindingCodes.PreprocessingMismatch, splitsDiffer.Count > 0 ? FindingSeverity.Error : FindingSeverity.Warning,
+            $"The model's input is not what it expects: {string.Join("; ", Merge([.. splitsDiffer, .. offScale]))}.",
+            evidence.OrderByDescending(e => !e.StartsWith("channel", StringComparison.Ordinal)).ToList(),
+            expected is null
+                ? "Apply exactly the same resizing and normalisation to training and validation images; only random augmentation may differ."
+                : $"Feed the backbone what it was trained on: {expected.Scale} pixel values in {expected.ColorOrder} order, minus the spec's mean, divided by its std, the same for training and validation (Holdout's BatchLoader does this from the BackboneSpec); do not divide images by their own maximum.");
     }
 
     /// <summary>"train X" and "validation X" become "train and validation X".</summary>
