@@ -74,8 +74,12 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public bool ClassWeights { get; init; }
 
         [CommandOption("--train-bn")]
-        [Description("Let BatchNorm layers of a frozen backbone keep training (fastai's train_bn). Default: they stay in evaluation mode (Keras).")]
+        [Description("Let BatchNorm layers of a frozen backbone keep training (fastai's train_bn); the same as --batch-norm train-batch-norm.")]
         public bool TrainBatchNorm { get; init; }
+
+        [CommandOption("--batch-norm <MODE>")]
+        [Description("What the backbone's BatchNorm layers do in training: always-eval (pretrained statistics throughout, Keras's advice for fine-tuning), frozen-stays-in-eval (statistics of the batch once a stage is unfrozen) or train-batch-norm (fastai's train_bn). Default: always-eval for fine-tune, frozen-stays-in-eval otherwise")]
+        public string? BatchNorm { get; init; }
 
         [CommandOption("--drop-last")]
         [Description("Drop the last partial training batch.")]
@@ -112,6 +116,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             LabelSmoothing = LabelSmoothing,
             ClassWeights = ClassWeights,
             TrainBatchNorm = TrainBatchNorm,
+            BatchNorm = BatchNorm is null ? null : OptionNames.Parse<BatchNormPolicy>("--batch-norm", BatchNorm),
             Strict = Strict,
             DropLast = DropLast,
             Probe = !NoProbe,

@@ -18,4 +18,13 @@ public enum BatchNormPolicy
     /// their moving statistics (batch statistics in training mode).
     /// </summary>
     TrainBatchNorm,
+
+    /// <summary>
+    /// Every BatchNorm layer of the backbone normalises with its moving statistics while the model trains, frozen or
+    /// not, and those statistics are never updated; the affine parameters of unfrozen stages still train. Keras's advice
+    /// for fine-tuning (keep BatchNorm in inference mode when unfreezing): the pretrained statistics are kept, so the
+    /// features a linear probe was fitted on do not shift the moment the backbone unfreezes, and small batches of a
+    /// small dataset cannot disturb them.
+    /// </summary>
+    AlwaysEval,
 }

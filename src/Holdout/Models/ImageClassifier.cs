@@ -141,8 +141,9 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     public override void train(bool train = true)
     {
         base.train(train);
-        if (!train || _frozenBatchNorm != BatchNormPolicy.FrozenStaysInEval) return;
-        foreach (var norm in FrozenModules().OfType<BatchNorm>()) norm.eval();
+        if (!train || _frozenBatchNorm == BatchNormPolicy.TrainBatchNorm) return;
+        var kept = _frozenBatchNorm == BatchNormPolicy.AlwaysEval ? _stages.SelectMany(stage => stage).SelectMany(m => m.modules().Prepend(m)) : FrozenModules();
+        foreach (var norm in kept.OfType<BatchNorm>()) norm.eval();
     }
 
     /// <summary>

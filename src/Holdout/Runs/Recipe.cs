@@ -41,7 +41,7 @@ public abstract class Recipe
             RecipeKind.FineTune => new FineTune(options.Epochs, options.FreezeEpochs, options.EffectiveLearningRate, options.LearningRateMultiplier, options.Schedule,
                 probe: options.Probe),
             RecipeKind.Frozen => new Frozen(options.Epochs, options.EffectiveLearningRate, options.Schedule,
-                probe: options.Probe && !Imaging.AugmentationOptions.Preset(options.Augment).IsEnabled && !options.TrainBatchNorm),
+                probe: options.Probe && !Imaging.AugmentationOptions.Preset(options.Augment).IsEnabled && options.EffectiveBatchNorm != Models.BatchNormPolicy.TrainBatchNorm),
             _ => new Scratch(options.Epochs, options.EffectiveLearningRate, options.Schedule),
         };
     }

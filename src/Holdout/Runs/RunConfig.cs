@@ -46,6 +46,8 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
             if (document["options"]?["precision"] is null) options = options with { Precision = Precision.Fp32 };
             // ...and trained their head by epochs over images: they resume without the linear probe.
             if (document["options"]?["probe"] is null) options = options with { Probe = false };
+            // ...and their unfrozen BatchNorm layers used batch statistics: they resume so.
+            if (document["options"] is JsonObject written && !written.ContainsKey("batch_norm") && !options.TrainBatchNorm) options = options with { BatchNorm = BatchNormPolicy.FrozenStaysInEval };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -78,6 +80,7 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 ["image_size"] = options.EffectiveImageSize,
                 ["learning_rate"] = options.EffectiveLearningRate,
                 ["precision"] = OptionNames.Of(model.Precision),
+                ["batch_norm"] = OptionNames.Of(options.EffectiveBatchNorm),
                 ["workers"] = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
             },
             ["backbone"] = model.Spec.ToJson(),

@@ -37,7 +37,7 @@ public sealed class RunSetup : IDisposable
         Model = model;
         _ownsModel = ownsModel;
         Recipe = Recipe.For(options);
-        model.FrozenBatchNorm = options.TrainBatchNorm ? BatchNormPolicy.TrainBatchNorm : BatchNormPolicy.FrozenStaysInEval;
+        model.FrozenBatchNorm = options.EffectiveBatchNorm;
         var weights = classWeights?.ToArray()
             ?? (options.ClassWeights && split is not null ? Data.ClassWeights.InverseFrequency(split.Samples(DataSplit.Train), split.ClassNames.Count) : null);
         TrainingOptions = new TrainingOptions(options.Optimizer, options.WeightDecay, 0.9, LossKind.CrossEntropy, options.LabelSmoothing, weights, options.Seed);
@@ -143,7 +143,7 @@ public sealed class RunSetup : IDisposable
     public bool KeepsBackboneFixed(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && !Options.TrainBatchNorm;
+        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && Options.EffectiveBatchNorm != BatchNormPolicy.TrainBatchNorm;
     }
 
     /// <summary>

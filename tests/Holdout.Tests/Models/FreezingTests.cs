@@ -66,6 +66,34 @@ public sealed class FreezingTests
     }
 
     [Fact]
+    public void Should_keep_the_pretrained_statistics_of_an_unfrozen_backbone_under_the_always_eval_policy()
+    {
+        // Given the pretrained ResNet-18 under the always-eval policy, frozen and then unfrozen (the fine-tune recipe's phases)
+        NativeRuntime.EnsureInitialized();
+        using var scope = NewDisposeScope();
+        using var model = PretrainedResNet18.Create(Classes, size: 64);
+        model.FrozenBatchNorm = BatchNormPolicy.AlwaysEval;
+        model.FreezeBackbone();
+        model.eval();
+        using var batch = Batch();
+        var probed = model.Features(batch).detach();
+        model.Unfreeze();
+        var before = RunningMean(model);
+
+        // When a batch goes through it in train mode
+        model.train();
+        var trained = model.Features(batch);
+
+        // Then no statistic moved, the features are those the probe saw, every parameter (BatchNorm scales included) trains,
+        // and every backbone BatchNorm layer is in evaluation mode while the rest of the model trains
+        Assert.True(before.allclose(RunningMean(model), rtol: 0, atol: 0));
+        Assert.Equal(0f, (trained - probed).abs().max().item<float>());
+        Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
+        Assert.All(model.Backbone.modules().OfType<BatchNorm2d>(), m => Assert.False(m.training));
+        Assert.True(model.training);
+    }
+
+    [Fact]
     public void Should_keep_training_batchnorm_of_a_frozen_backbone_under_the_train_bn_policy()
     {
         // Given the frozen pretrained backbone with fastai's train_bn policy

@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Holdout.Models;
+using Holdout.Runs;
+
+namespace Holdout.Tests.Runs;
+
+public sealed class TrainRunOptionsTests
+{
+    [Fact]
+    public void Should_keep_pretrained_batchnorm_statistics_and_a_lower_rate_only_where_a_probe_starts_a_fine_tune()
+    {
+        // Given the defaults of each recipe, and the explicit choices
+        var fineTune = new TrainRunOptions();
+        var fastai = new TrainRunOptions(Probe: false);
+        var frozen = new TrainRunOptions(Recipe: RecipeKind.Frozen);
+        var scratch = new TrainRunOptions(Model: Architecture.SimpleCnn);
+        var trainBn = new TrainRunOptions(TrainBatchNorm: true);
+
+        // Then fine-tune keeps the pretrained statistics (lr 3e-4 after the probe, 1e-3 without); the others use batch statistics once unfrozen
+        Assert.Equal(BatchNormPolicy.AlwaysEval, fineTune.EffectiveBatchNorm);
+        Assert.Equal(3e-4, fineTune.EffectiveLearningRate);
+        Assert.Equal(1e-3, fastai.EffectiveLearningRate);
+        Assert.Equal(BatchNormPolicy.FrozenStaysInEval, frozen.EffectiveBatchNorm);
+        Assert.Equal(1e-3, frozen.EffectiveLearningRate);
+        Assert.Equal(BatchNormPolicy.FrozenStaysInEval, scratch.EffectiveBatchNorm);
+        Assert.Equal(BatchNormPolicy.TrainBatchNorm, trainBn.EffectiveBatchNorm);
+    }
+
+    [Fact]
+    public void Should_refuse_contradicting_or_meaningless_batchnorm_choices_naming_the_options()
+    {
+        // When --train-bn meets another policy, or a model from scratch is asked to keep statistics it never learnt
+        var contradiction = Assert.Throws<HoldoutException>(() => new TrainRunOptions(TrainBatchNorm: true, BatchNorm: BatchNormPolicy.AlwaysEval).Validate());
+        var scratch = Assert.Throws<HoldoutException>(() => new TrainRunOptions(Model: Architecture.SimpleCnn, BatchNorm: BatchNormPolicy.AlwaysEval).Validate());
+
+        // Then each message names the options and what to do
+        Assert.Contains("--train-bn and --batch-norm always-eval", contradiction.Message, StringComparison.Ordinal);
+        Assert.Contains("--batch-norm always-eval", scratch.Message, StringComparison.Ordinal);
+        Assert.Contains("leave --batch-norm out", scratch.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Should_resume_a_run_written_before_the_option_with_the_batch_statistics_it_trained_with()
+    {
+        // Given a config.json written before --batch-norm existed, and one written with the default (null) since
+        using var temp = new TempFolder();
+        var old = temp.Write("old.json", System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["options"] = new JsonObject { ["epochs"] = 3 } }.ToJsonString()));
+        var current = temp.Write("new.json", System.Text.Encoding.UTF8.GetBytes(new JsonObject { ["options"] = new JsonObject { ["epochs"] = 3, ["batch_norm"] = null } }.ToJsonString()));
+
+        // When they are read
+        var before = RunConfig.Read(old).Options;
+        var since = RunConfig.Read(current).Options;
+
+        // Then the old run keeps batch statistics once unfrozen, the new one the default for its recipe
+        Assert.Equal(BatchNormPolicy.FrozenStaysInEval, before.EffectiveBatchNorm);
+        Assert.Equal(BatchNormPolicy.AlwaysEval, since.EffectiveBatchNorm);
+    }
+}
