@@ -48,7 +48,7 @@ internal static class TrainingBenchmark
         var peer = JsonNode.Parse(File.ReadAllText(peerOut))!;
         var theirs = peer["train_img_s"]!.GetValue<double>();
         Console.WriteLine($"PyTorch 1.13 peer: train {theirs:0.0} img/s (head phase {peer["train_img_s_head_phase"]}, full phase {peer["train_img_s_full_phase"]}), test accuracy {peer["final"]?["test_acc"]}");
-        Console.WriteLine($"ratio Holdout / peer: {ours / theirs:0.00}x (target >= 1.00x)");
+        Console.WriteLine($"ratio Holdout / peer: {ours / theirs:0.00}x (target >= 2.00x)");
         return 0;
     }
 
