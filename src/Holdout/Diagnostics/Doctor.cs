@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Holdout.Data;
 using Holdout.Models;
 using Holdout.Native;
@@ -72,7 +74,7 @@ public static class Doctor
         if (setup.History is { Count: > 0 } history)
         {
             var majority = setup.MajorityRate ?? MajorityRate(setup.Validation, cancellationToken);
-            all.AddRange(LearningCurves.Check(history, majority, setup.Validation.SampleCount));
+            all.AddRange(LearningCurves.Check(history, majority, setup.Validation.SampleCount, setup.KeptEpoch));
         }
         return new DoctorReport(all, timings);
     }
@@ -102,7 +104,22 @@ public static class Doctor
         NativeRuntime.EnsureInitialized();
         var config = RunConfig.Read(run.Config);
         using var setup = RunSetup.Create(config.Options, manifest);
-        return Examine(Pipeline(setup, File.Exists(run.History) ? HistoryCsv.Read(run.History) : null), options, cancellationToken);
+        var pipeline = Pipeline(setup, File.Exists(run.History) ? HistoryCsv.Read(run.History) : null) with { KeptEpoch = KeptEpoch(run) };
+        return Examine(pipeline, options, cancellationToken);
+    }
+
+    /// <summary>The epoch whose weights a run kept: summary.json's best_epoch, or null before the run finished.</summary>
+    private static int? KeptEpoch(RunFiles run)
+    {
+        if (!File.Exists(run.Summary)) return null;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(run.Summary))?["best_epoch"]?.GetValue<int>() is int best and > 0 ? best : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

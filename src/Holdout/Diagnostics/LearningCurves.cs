@@ -17,7 +17,9 @@ internal static class LearningCurves
     /// <param name="majorityRate">Accuracy of always predicting the most frequent validation class (1/C when balanced).</param>
     /// <param name="validationCount">Validation images per epoch; sets how far from the majority rate validation
     /// accuracy may be and still count as chance (two standard errors). Defaults to 0 (unknown: 5 points).</param>
-    public static IReadOnlyList<Finding> Check(IReadOnlyList<EpochRecord> history, double majorityRate, int validationCount = 0)
+    /// <param name="keptEpoch">The epoch whose weights the run kept (its best.holdout), or null when unknown. Overfitting
+    /// after the kept epoch is information, not a warning: the run's numbers already come from before it.</param>
+    public static IReadOnlyList<Finding> Check(IReadOnlyList<EpochRecord> history, double majorityRate, int validationCount = 0, int? keptEpoch = null)
     {
         var findings = new List<Finding>();
         if (history.Count == 0)
@@ -62,7 +64,7 @@ internal static class LearningCurves
                 "What the model learns does not reach validation: fix the findings listed with it (the order is the likely importance); if none is listed, run holdout doctor --deep."));
             return findings;
         }
-        var overfit = Overfitting(history);
+        var overfit = Overfitting(history, keptEpoch);
         if (overfit is not null)
         {
             findings.Add(overfit);
@@ -99,7 +101,7 @@ internal static class LearningCurves
             string.Create(Inv, $"Lower the learning rate about 10x (the rate at epoch {at.Epoch} was {at.LearningRate:0.###e+0}), or use holdout's lr finder; check the inputs for NaN values.")) ;
     }
 
-    private static Finding? Overfitting(IReadOnlyList<EpochRecord> history)
+    private static Finding? Overfitting(IReadOnlyList<EpochRecord> history, int? keptEpoch)
     {
         var withValidation = history.Where(r => double.IsFinite(r.ValLoss)).ToList();
         if (withValidation.Count < 3)
@@ -115,12 +117,16 @@ internal static class LearningCurves
             return null;
         }
         var gap = last.Accuracy - last.ValAccuracy;
-        return new Finding(FindingCodes.Overfitting, FindingSeverity.Warning,
-            string.Create(Inv, $"The model overfits from epoch {best.Epoch}: validation loss rises from {best.ValLoss:0.###} to {last.ValLoss:0.###} while training loss keeps falling; the accuracy gap is {gap:P0} at epoch {last.Epoch}."),
+        var kept = keptEpoch == best.Epoch;
+        return new Finding(FindingCodes.Overfitting, kept ? FindingSeverity.Info : FindingSeverity.Warning,
+            string.Create(Inv, $"The model overfits from epoch {best.Epoch}: validation loss rises from {best.ValLoss:0.###} to {last.ValLoss:0.###} while training loss keeps falling; the accuracy gap is {gap:P0} at epoch {last.Epoch}.") +
+            (kept ? string.Create(Inv, $" The run kept the weights of epoch {best.Epoch}, so its validation and test numbers come from before the rise.") : ""),
             [
                 .. withValidation.Select(r => string.Create(Inv, $"epoch {r.Epoch}: train loss {r.Loss:0.###} acc {r.Accuracy:P0}, val loss {r.ValLoss:0.###} acc {r.ValAccuracy:P0}")),
                 string.Create(Inv, $"accuracy gap at epoch {last.Epoch}: train {last.Accuracy:P0} - validation {last.ValAccuracy:P0} = {gap:P0}; lowest validation loss {best.ValLoss:0.###} at epoch {best.Epoch}"),
             ],
-            string.Create(Inv, $"Keep the weights of epoch {best.Epoch} (early stopping on val_loss), and add augmentation, weight decay or more images."));
+            kept
+                ? "Nothing to undo; for a wider margin before the rise, add augmentation, weight decay or more images."
+                : string.Create(Inv, $"Keep the weights of epoch {best.Epoch} (early stopping on val_loss), and add augmentation, weight decay or more images."));
     }
 }

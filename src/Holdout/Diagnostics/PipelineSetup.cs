@@ -44,6 +44,9 @@ public sealed record PipelineSetup(nn.Module<Tensor, Tensor> Model, Func<Tensor,
     /// <summary>The per-epoch history of a training of this setup, for the learning-curve checks. Defaults to null (no curve checks).</summary>
     public IReadOnlyList<EpochRecord>? History { get; init; }
 
+    /// <summary>The epoch whose weights the run kept (its best.holdout), for the curve checks. Defaults to null (unknown).</summary>
+    public int? KeptEpoch { get; init; }
+
     /// <summary>
     /// The accuracy of always predicting the most frequent validation class, for chance-level-validation. Defaults to
     /// null: measured from the validation source's labels.

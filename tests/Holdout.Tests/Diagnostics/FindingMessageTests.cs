@@ -73,6 +73,8 @@ public sealed partial class FindingMessageTests
             [Epoch(1, 0.9, 0.6, 1.1, 0.55), Epoch(2, 0.5, 0.8, 1.2, 0.52), Epoch(3, 0.3, 0.9, 1.3, 0.5), Epoch(4, 0.2, 0.95, 1.4, 0.54)], 0.67, 45),
         ["overfitting"] = () => LearningCurves.Check(
             [Epoch(1, 0.9, 0.6, 0.7, 0.7), Epoch(2, 0.5, 0.8, 0.5, 0.8), Epoch(3, 0.3, 0.9, 0.6, 0.79), Epoch(4, 0.1, 0.98, 0.9, 0.78)], 0.34, 90),
+        ["overfitting: the run kept the best weights"] = () => LearningCurves.Check(
+            [Epoch(1, 0.9, 0.6, 0.7, 0.7), Epoch(2, 0.5, 0.8, 0.5, 0.8), Epoch(3, 0.3, 0.9, 0.6, 0.79), Epoch(4, 0.1, 0.98, 0.9, 0.78)], 0.34, 90, keptEpoch: 2),
         ["divergence: exploded"] = () => LearningCurves.Check([Epoch(1, 0.9, 0.6, 0.7, 0.7), Epoch(2, 0.5, 0.8, 0.5, 0.8, 0.1), Epoch(3, 14.2, 0.3, 15, 0.3, 0.1)], 0.34, 90),
         ["divergence: not a number"] = () => LearningCurves.Check([Epoch(1, 0.9, 0.6, 0.7, 0.7), Epoch(2, double.NaN, 0.3, double.NaN, 0.3, 0.1)], 0.34, 90),
         ["underfitting"] = () => LearningCurves.Check([Epoch(1, 1.1, 0.34, 1.1, 0.33), Epoch(2, 1.09, 0.36, 1.1, 0.34), Epoch(3, 1.09, 0.37, 1.1, 0.33)], 0.34, 90),

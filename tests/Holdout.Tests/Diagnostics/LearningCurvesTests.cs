@@ -49,6 +49,29 @@ public sealed class LearningCurvesTests
     }
 
     [Fact]
+    public void Should_only_inform_about_overfitting_when_the_run_kept_the_weights_from_before_it()
+    {
+        // Given: validation loss bottoms out at epoch 4 and rises at epoch 5 (the shared beans run's shape)
+        var history = new[]
+        {
+            Epoch(1, 1.012, 0.46, 0.874, 0.57), Epoch(2, 0.71, 0.66, 0.277, 0.90), Epoch(3, 0.218, 0.92, 0.253, 0.90),
+            Epoch(4, 0.13, 0.96, 0.184, 0.94), Epoch(5, 0.08, 0.98, 0.206, 0.91),
+        };
+
+        // When the run kept epoch 4's weights, kept the last epoch's, or it is unknown
+        var kept = Assert.Single(LearningCurves.Check(history, majorityRate: 0.34, keptEpoch: 4));
+        var last = Assert.Single(LearningCurves.Check(history, majorityRate: 0.34, keptEpoch: 5));
+        var unknown = Assert.Single(LearningCurves.Check(history, majorityRate: 0.34));
+
+        // Then it is information that says so when the best weights were kept, a warning otherwise
+        Assert.Equal(FindingSeverity.Info, kept.Severity);
+        Assert.Contains("The run kept the weights of epoch 4", kept.Message, StringComparison.Ordinal);
+        Assert.Equal(FindingSeverity.Warning, last.Severity);
+        Assert.Equal(FindingSeverity.Warning, unknown.Severity);
+        Assert.DoesNotContain("kept the weights", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_report_divergence_when_the_loss_explodes_or_becomes_nan()
     {
         // Given
