@@ -25,12 +25,7 @@ public sealed class DataAuditTests
         WritePictures(folder, "train", "dog", 100, 14);
         WritePictures(folder, "val", "cat", 200, 12);
         WritePictures(folder, "val", "dog", 300, 3);
-        var original = TestImages.Png(5, 48, 48);
-        folder.Write("data/val/cat/leaked_reencoded.jpg", TestImages.Reencoded(original, 75));
-        folder.Write("data/train/dog/conflicting_copy.png", original);
-        folder.Write("data/train/cat/exact_copy.png", TestImages.Png(6, 48, 48));
-        folder.Write("data/train/cat/truncated.jpg", TestImages.Jpeg(7).Take(200).ToArray());
-        folder.Write("data/train/dog/really_a_png.jpg", TestImages.Png(150, 48, 48));
+        PlantedDataFaults.Write(folder);
 
         // When
         var report = Examine(Path.Combine(folder.Path, "data"));

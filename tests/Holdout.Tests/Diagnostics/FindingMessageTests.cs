@@ -122,12 +122,7 @@ public sealed partial class FindingMessageTests
         Pictures("train", "dog", 100, 10);
         Pictures("val", "cat", 200, 12);
         Pictures("val", "dog", 300, 3);
-        var original = TestImages.Png(5, 48, 48);
-        folder.Write("data/val/cat/leaked_reencoded.jpg", TestImages.Reencoded(original, 75));
-        folder.Write("data/train/dog/conflicting_copy.png", original);
-        folder.Write("data/train/cat/exact_copy.png", TestImages.Png(6, 48, 48));
-        folder.Write("data/train/cat/truncated.jpg", TestImages.Jpeg(7).Take(200).ToArray());
-        folder.Write("data/train/dog/really_a_png.jpg", TestImages.Png(150, 48, 48));
+        PlantedDataFaults.Write(folder);
         for (var i = 0; i < 6; i++)
         {
             using var picture = TestImages.Picture(500 + i, 96, 64);
