@@ -1,7 +1,5 @@
-using System.Globalization;
 using Holdout.Runs;
 using Holdout.Training;
-using Spectre.Console;
 
 namespace Holdout.Cli;
 

@@ -1,7 +1,5 @@
-using System.ComponentModel;
 using Holdout.Data;
 using Holdout.Imaging;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli;
 

@@ -1,7 +1,6 @@
 using Holdout;
 using Holdout.Cli;
 using Holdout.Cli.Commands;
-using Spectre.Console.Cli;
 
 // --verbose (anywhere on the command line) shows the stack trace of a failure; every other argument goes to the commands.
 CliErrors.Verbose = args.Contains("--verbose");
@@ -22,37 +21,21 @@ app.Configure(config =>
     config.SetApplicationVersion(typeof(HoldoutException).Assembly.GetName().Version?.ToString(3) ?? "0");
     config.PropagateExceptions();
     config.UseStrictParsing();
-    config.AddCommand<TrainCommand>("train")
-        .WithDescription("Train a classifier on a folder of images (default: the sample in samples/beans) and evaluate it on held-out images.")
-        .WithExample("train")
-        .WithExample("train", "photos/", "--model", "resnet18", "--epochs", "8")
-        .WithExample("train", "--resume", "runs/20261129-101500-resnet18");
-    config.AddCommand<EvaluateCommand>("evaluate")
-        .WithDescription("Evaluate a run's best model on its test split (or --split, or --data with the same classes): accuracy, loss, per-class metrics, confusion, ROC-AUC, calibration.")
-        .WithExample("evaluate", "runs/20261129-101500-resnet18")
-        .WithExample("evaluate", "runs/20261129-101500-resnet18", "--data", "more-photos/", "--json");
-    config.AddCommand<PredictCommand>("predict")
-        .WithDescription("Classify images, folders or CSV manifests with a run's best model (or a .holdout bundle); unreadable files are reported and the rest predicted.")
-        .WithExample("predict", "runs/20261129-101500-resnet18", "photo.jpg")
-        .WithExample("predict", "model.holdout", "photos/", "--json", "--tta");
-    config.AddCommand<ExportCommand>("export")
-        .WithDescription("Export a run's best model (or a .holdout bundle) as a standard ONNX file for ONNX Runtime: BatchNorm folded, dynamic batch, classes and preprocessing in its metadata.")
-        .WithExample("export", "runs/20261129-101500-resnet18")
-        .WithExample("export", "model.holdout", "--out", "model.onnx", "--with-preprocessing");
-    config.AddCommand<ReportCommand>("report")
-        .WithDescription("Rebuild a run's self-contained report.html from its folder and print its path.");
-    config.AddCommand<LrFindCommand>("lr-find")
-        .WithDescription("Learning-rate range test: loss against a rising learning rate, plotted, with a suggested --lr.");
-    config.AddCommand<SplitCommand>("split")
-        .WithDescription("Split a dataset into train/val/test (stratified, seeded, duplicates kept together) and write split.csv.");
-    config.AddCommand<PreviewCommand>("preview")
-        .WithDescription("Write a grid PNG of the exact images one training batch feeds the model, with labels.");
-    config.AddCommand<DoctorCommand>("doctor")
-        .WithDescription("Name why a model is good on training data and bad on validation data: data, pipeline, model and learning-curve checks with evidence and fixes.")
-        .WithExample("doctor", "photos/")
-        .WithExample("doctor", "photos/", "--run", "runs/20261129-101500-resnet18", "--deep");
-    config.AddCommand<EnvCommand>("env")
-        .WithDescription("Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
+    Add<TrainCommand>(config, "train", "Train a classifier on a folder of images (default: the sample in samples/beans) and evaluate it on held-out images.",
+        ["train"], ["train", "photos/", "--model", "resnet18", "--epochs", "8"], ["train", "--resume", "runs/20261129-101500-resnet18"]);
+    Add<EvaluateCommand>(config, "evaluate", "Evaluate a run's best model on its test split (or --split, or --data with the same classes): accuracy, loss, per-class metrics, confusion, ROC-AUC, calibration.",
+        ["evaluate", "runs/20261129-101500-resnet18"], ["evaluate", "runs/20261129-101500-resnet18", "--data", "more-photos/", "--json"]);
+    Add<PredictCommand>(config, "predict", "Classify images, folders or CSV manifests with a run's best model (or a .holdout bundle); unreadable files are reported and the rest predicted.",
+        ["predict", "runs/20261129-101500-resnet18", "photo.jpg"], ["predict", "model.holdout", "photos/", "--json", "--tta"]);
+    Add<ExportCommand>(config, "export", "Export a run's best model (or a .holdout bundle) as a standard ONNX file for ONNX Runtime: BatchNorm folded, dynamic batch, classes and preprocessing in its metadata.",
+        ["export", "runs/20261129-101500-resnet18"], ["export", "model.holdout", "--out", "model.onnx", "--with-preprocessing"]);
+    Add<ReportCommand>(config, "report", "Rebuild a run's self-contained report.html from its folder and print its path.");
+    Add<LrFindCommand>(config, "lr-find", "Learning-rate range test: loss against a rising learning rate, plotted, with a suggested --lr.");
+    Add<SplitCommand>(config, "split", "Split a dataset into train/val/test (stratified, seeded, duplicates kept together) and write split.csv.");
+    Add<PreviewCommand>(config, "preview", "Write a grid PNG of the exact images one training batch feeds the model, with labels.");
+    Add<DoctorCommand>(config, "doctor", "Name why a model is good on training data and bad on validation data: data, pipeline, model and learning-curve checks with evidence and fixes.",
+        ["doctor", "photos/"], ["doctor", "photos/", "--run", "runs/20261129-101500-resnet18", "--deep"]);
+    Add<EnvCommand>(config, "env", "Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
 });
 
 try
@@ -79,4 +62,14 @@ catch (OperationCanceledException)
 catch (Exception e)
 {
     return CliErrors.Unexpected(e);
+}
+
+// One command: its name, its line in the help and the example command lines shown under it.
+static void Add<TCommand>(IConfigurator config, string name, string description, params string[][] examples) where TCommand : class, ICommand
+{
+    var command = config.AddCommand<TCommand>(name).WithDescription(description);
+    foreach (var example in examples)
+    {
+        command.WithExample(example);
+    }
 }

@@ -1,7 +1,5 @@
-using System.ComponentModel;
 using Holdout.Models;
 using Holdout.Runs;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli;
 
@@ -9,7 +7,7 @@ namespace Holdout.Cli;
 /// The options every command that builds a run setup shares with <c>holdout train</c> (model, weights, input size,
 /// augmentation, split and seed), mapped onto the library's <see cref="TrainRunOptions"/>, which checks them.
 /// </summary>
-internal abstract class RunSettings : ImageReadingSettings
+internal abstract class RunSettings : DecodingSettings
 {
     [CommandOption("--model <NAME>")]
     [Description("simple-cnn, resnet18, resnet34 or resnet50.")]
@@ -46,7 +44,7 @@ internal abstract class RunSettings : ImageReadingSettings
     public TrainRunOptions ToOptions()
     {
         var options = Complete(new TrainRunOptions(DataPath, OptionNames.Parse<Architecture>("--model", Model), Weights, ImageSize: ImageSize,
-            Augment: Augment.ToLowerInvariant(), Seed: Seed, Split: Split));
+            Augment: Augment.ToLowerInvariant(), Seed: Seed, Split: Split, Workers: Workers));
         options.Validate();
         return options;
     }

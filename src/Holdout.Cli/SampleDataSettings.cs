@@ -1,11 +1,11 @@
-using System.ComponentModel;
-using Spectre.Console.Cli;
+using Holdout.Models;
+using Holdout.Runs;
 
 namespace Holdout.Cli;
 
 /// <summary>
 /// The run options of the commands that train (<c>train</c>, <c>lr-find</c>): DATA is optional (the sample dataset
-/// by default) and training batches are read with a batch size and decoding workers.
+/// by default) and training batches have a size and a number format.
 /// </summary>
 internal abstract class SampleDataSettings : RunSettings
 {
@@ -14,13 +14,9 @@ internal abstract class SampleDataSettings : RunSettings
     public string? Data { get; init; }
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per training batch.")]
     [DefaultValue(32)]
     public int BatchSize { get; init; } = 32;
-
-    [CommandOption("--workers <N>")]
-    [Description("Image decoding workers (0 = one per core).")]
-    [DefaultValue(0)]
-    public int Workers { get; init; }
 
     [CommandOption("--precision <P>")]
     [Description("The backbone's number format: auto (bf16 where the processor computes it natively, else fp32), fp32 or bf16 (mixed precision: bfloat16 convolutions, float32 weights, statistics, loss).")]
@@ -28,4 +24,10 @@ internal abstract class SampleDataSettings : RunSettings
     public string Precision { get; init; } = "auto";
 
     public sealed override string? DataPath => Data;
+
+    protected sealed override TrainRunOptions Complete(TrainRunOptions shared) =>
+        CompleteTraining(shared with { BatchSize = BatchSize, Precision = OptionNames.Parse<Precision>("--precision", Precision) });
+
+    /// <summary>Adds the command's own training options (none by default).</summary>
+    protected virtual TrainRunOptions CompleteTraining(TrainRunOptions shared) => shared;
 }

@@ -1,5 +1,4 @@
 using Holdout.Data;
-using Spectre.Console;
 
 namespace Holdout.Cli.Commands;
 

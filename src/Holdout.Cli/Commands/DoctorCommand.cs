@@ -1,9 +1,5 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Globalization;
 using Holdout.Diagnostics;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

@@ -1,6 +1,4 @@
 using Holdout.Native;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

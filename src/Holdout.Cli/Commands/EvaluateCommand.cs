@@ -1,19 +1,15 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Data;
 using Holdout.Models;
 using Holdout.Inference;
 using Holdout.Runs;
 using Holdout.Training;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
 /// <summary><c>holdout evaluate RUN</c>: how good the best model really is, on its test split or on other images.</summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : ImageReadingSettings
+    public sealed class Settings : DecodingSettings
     {
         [CommandArgument(0, "<RUN>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is evaluated), a .holdout bundle or an .onnx file from 'holdout export' (run in ONNX Runtime); for a file --data is needed (a run's split.csv evaluates its test split).")]
@@ -38,11 +34,6 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--batch-size <N>")]
         [Description("Images per batch. Default: the run's training batch size, which reproduces its summary.json exactly.")]
         public int? BatchSize { get; init; }
-
-        [CommandOption("--workers <N>")]
-        [Description("Image decoding workers (0 = one per core).")]
-        [DefaultValue(0)]
-        public int Workers { get; init; }
 
         [CommandOption("--precision <P>")]
         [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle; an .onnx file always runs in float32.")]

@@ -1,11 +1,7 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Models;
 using Holdout.Models.Onnx;
 using Holdout.Native;
 using Holdout.Runs;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Models;
 using Holdout.Runs;
 using Holdout.Training;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
@@ -22,8 +18,6 @@ internal sealed class LrFindCommand : Command<LrFindCommand.Settings>
         [Description("Where to write the plot of loss against learning rate.")]
         [DefaultValue("lr-find.png")]
         public string Out { get; init; } = "lr-find.png";
-
-        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with { BatchSize = BatchSize, Workers = Workers, Precision = OptionNames.Parse<Precision>("--precision", Precision) };
 
         protected override void Check()
         {

@@ -1,16 +1,12 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Inference;
 using Holdout.Models;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
 /// <summary><c>holdout predict RUN|BUNDLE|MODEL.onnx INPUT...</c>: classify new images with a trained or exported model.</summary>
 internal sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : ImageReadingSettings
+    public sealed class Settings : DecodingSettings
     {
         [CommandArgument(0, "<RUN|BUNDLE>")]
         [Description("A run folder written by 'holdout train' (its best.holdout is used), a .holdout bundle, or a .onnx file written by 'holdout export' (run in ONNX Runtime).")]
@@ -38,13 +34,9 @@ internal sealed class PredictCommand : Command<PredictCommand.Settings>
         public bool TtaVertical { get; init; }
 
         [CommandOption("--batch-size <N>")]
+        [Description("Images per batch.")]
         [DefaultValue(32)]
         public int BatchSize { get; init; } = 32;
-
-        [CommandOption("--workers <N>")]
-        [Description("Image decoding workers (0 = one per core).")]
-        [DefaultValue(0)]
-        public int Workers { get; init; }
 
         [CommandOption("--precision <P>")]
         [Description("auto, fp32 or bf16. Default: the run's own precision (which reproduces its numbers); auto for a .holdout bundle.")]

@@ -1,8 +1,5 @@
-using System.ComponentModel;
 using Holdout.Models;
 using Holdout.Runs;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

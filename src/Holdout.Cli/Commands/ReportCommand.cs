@@ -1,6 +1,4 @@
-using System.ComponentModel;
 using Holdout.Runs;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

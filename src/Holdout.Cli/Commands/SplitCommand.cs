@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Data;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 

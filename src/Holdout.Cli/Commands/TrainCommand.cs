@@ -1,11 +1,7 @@
-using System.ComponentModel;
-using System.Globalization;
 using Holdout.Data;
 using Holdout.Models;
 using Holdout.Runs;
 using Holdout.Training;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Holdout.Cli.Commands;
 
@@ -97,18 +93,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Continue an interrupted run from its last checkpoint, with its own options.")]
         public string? Resume { get; init; }
 
-        protected override TrainRunOptions Complete(TrainRunOptions shared) => shared with
+        protected override TrainRunOptions CompleteTraining(TrainRunOptions shared) => shared with
         {
-            Precision = OptionNames.Parse<Precision>("--precision", Precision),
             Recipe = Recipe is null ? null : OptionNames.Parse<RecipeKind>("--recipe", Recipe),
             Epochs = Epochs,
             FreezeEpochs = FreezeEpochs,
             LearningRateMultiplier = LearningRateMultiplier,
-            BatchSize = BatchSize,
             LearningRate = LearningRate,
             Patience = Patience,
             Monitor = Monitor,
-            Workers = Workers,
             Out = Out,
             Optimizer = OptionNames.Parse<OptimizerKind>("--optimizer", Optimizer),
             Schedule = OptionNames.Parse<ScheduleKind>("--schedule", Schedule),
