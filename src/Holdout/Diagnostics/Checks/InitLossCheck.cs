@@ -35,12 +35,9 @@ internal sealed class InitLossCheck() : PipelineCheck(FindingCodes.InitLoss, dee
 
     internal static Measurement Measure(PipelineProbe probe)
     {
-        var (setup, batch, device) = (probe.Setup, probe.TrainBatch, probe.Device);
+        var (setup, batch) = (probe.Setup, probe.TrainBatch);
         using var scope = NewDisposeScope();
-        using var snapshot = new ModelSnapshot(setup.Model, parameters: false);
-        using var noGrad = no_grad();
-        setup.Model.train();
-        var outputs = setup.Model.forward(batch.Images.to(device)).cpu();
+        var outputs = probe.Outputs(batch, trainMode: true);
         var columns = (int)outputs.shape[1];
         var classes = Math.Max(2, columns);
         var labels = batch.Labels;

@@ -32,12 +32,9 @@ internal sealed class LossActivationCheck() : PipelineCheck(FindingCodes.LossAct
 
     internal static Measurement Measure(PipelineProbe probe)
     {
-        var (setup, batch, device) = (probe.Setup, probe.ValidationBatch, probe.Device);
+        var (setup, batch) = (probe.Setup, probe.ValidationBatch);
         using var scope = NewDisposeScope();
-        using var snapshot = new ModelSnapshot(setup.Model, parameters: false);
-        using var noGrad = no_grad();
-        setup.Model.eval();
-        var outputs = setup.Model.forward(batch.Images.to(device)).cpu();
+        var outputs = probe.Outputs(batch, trainMode: false);
         var labels = batch.Labels;
         var columns = (int)outputs.shape[1];
         var (kind, outputEvidence) = Outputs.Classify(outputs);

@@ -96,6 +96,19 @@ internal sealed class PipelineProbe : IDisposable
     }
 
     /// <summary>
+    /// The model's outputs for <paramref name="batch"/> (on the CPU, in the caller's dispose scope) in train or eval
+    /// mode, without gradients; BatchNorm statistics and modes are put back afterwards.
+    /// </summary>
+    public Tensor Outputs(ProbeBatch batch, bool trainMode)
+    {
+        using var scope = NewDisposeScope();
+        using var snapshot = new ModelSnapshot(Setup.Model, parameters: false);
+        using var noGrad = no_grad();
+        Setup.Model.train(trainMode);
+        return Setup.Model.forward(batch.Images.to(Device)).cpu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// <see cref="ModelFeatures"/> of <paramref name="images"/> (on the CPU) in train or eval mode, in chunks of at most
     /// 32, with dropout off; BatchNorm statistics and modes are put back afterwards.
     /// </summary>
