@@ -24,10 +24,7 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         bn1 = BatchNorm2d(width);
         conv2 = Conv2d(width, width, 3, stride: 1, padding: 1, bias: false);
         bn2 = BatchNorm2d(width);
-        if (stride != 1 || inChannels != width)
-        {
-            downsample = Sequential(Conv2d(inChannels, width, 1, stride: stride, bias: false), BatchNorm2d(width));
-        }
+        downsample = ResidualShortcut.Create(inChannels, width, stride);
         RegisterComponents();
     }
 
@@ -38,11 +35,6 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 3, _stride, 1);
         x = functional.relu(bn1.forward(x));
         x = bn2.forward(MixedPrecision.Conv(conv2, x));
-        var identity = downsample is null ? input : MixedPrecision.Forward(downsample, input);
-        // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
-        // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
-        if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);
-        if (_trimEndPadding && identity.shape[3] != x.shape[3]) identity = identity.narrow(3, 0, x.shape[3]);
-        return functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
+        return ResidualShortcut.Add(x, input, downsample, _trimEndPadding).MoveToOuterDisposeScope();
     }
 }

@@ -29,10 +29,7 @@ internal sealed class BottleneckBlock : Module<Tensor, Tensor>
         bn2 = BatchNorm2d(width);
         conv3 = Conv2d(width, outChannels, 1, bias: false);
         bn3 = BatchNorm2d(outChannels);
-        if (stride != 1 || inChannels != outChannels)
-        {
-            downsample = Sequential(Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), BatchNorm2d(outChannels));
-        }
+        downsample = ResidualShortcut.Create(inChannels, outChannels, stride);
         RegisterComponents();
     }
 
@@ -45,11 +42,6 @@ internal sealed class BottleneckBlock : Module<Tensor, Tensor>
         if (_trimEndPadding) x = StridedPadding.Trim(x, before.shape[2], before.shape[3], 3, _stride, 1);
         x = functional.relu(bn2.forward(x));
         x = bn3.forward(MixedPrecision.Conv(conv3, x));
-        var identity = downsample is null ? input : MixedPrecision.Forward(downsample, input);
-        // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
-        // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
-        if (_trimEndPadding && identity.shape[2] != x.shape[2]) identity = identity.narrow(2, 0, x.shape[2]);
-        if (_trimEndPadding && identity.shape[3] != x.shape[3]) identity = identity.narrow(3, 0, x.shape[3]);
-        return functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
+        return ResidualShortcut.Add(x, input, downsample, _trimEndPadding).MoveToOuterDisposeScope();
     }
 }

@@ -13,7 +13,8 @@ namespace Holdout.Models.Weights;
 /// length, JSON, dtypes, shapes, that offsets cover the data section exactly once, and that each byte range matches
 /// its dtype and shape. A malformed file is a <see cref="HoldoutException"/> naming the file and the problem.
 /// </summary>
-internal sealed class SafeTensorsFile
+internal sealed class SafeTensorsFile(string path, long dataStart, byte[] headerBytes, IReadOnlyList<SafeTensorsEntry> entries,
+    IReadOnlyDictionary<string, string> metadata)
 {
     /// <summary>The largest header accepted (the format's own limit is 100 MB).</summary>
     public const long MaxHeaderBytes = 100L * 1024 * 1024;
@@ -23,29 +24,20 @@ internal sealed class SafeTensorsFile
         ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["U8"] = 1,
     };
 
-    private SafeTensorsFile(string path, long dataStart, byte[] headerBytes, IReadOnlyList<SafeTensorsEntry> entries,
-        IReadOnlyDictionary<string, string> metadata)
-    {
-        Path = path;
-        DataStart = dataStart;
-        HeaderBytes = headerBytes;
-        Entries = entries;
-        Metadata = metadata;
-    }
-
-    public string Path { get; }
+    /// <summary>The file read.</summary>
+    public string Path { get; } = path;
 
     /// <summary>Offset of the data section in the file.</summary>
-    public long DataStart { get; }
+    public long DataStart { get; } = dataStart;
 
     /// <summary>The raw JSON header.</summary>
-    public byte[] HeaderBytes { get; }
+    public byte[] HeaderBytes { get; } = headerBytes;
 
     /// <summary>Tensors in data order.</summary>
-    public IReadOnlyList<SafeTensorsEntry> Entries { get; }
+    public IReadOnlyList<SafeTensorsEntry> Entries { get; } = entries;
 
     /// <summary>The <c>__metadata__</c> map (empty when absent).</summary>
-    public IReadOnlyDictionary<string, string> Metadata { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
 
     /// <summary>Reads and validates the header of <paramref name="path"/>.</summary>
     /// <exception cref="HoldoutException">The file is missing, truncated or malformed.</exception>
