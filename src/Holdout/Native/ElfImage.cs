@@ -55,31 +55,13 @@ internal sealed class ElfImage
         foreach (var section in _sections.Where(s => s.Type == ShtGnuVerneed))
         {
             var strings = LinkedSection(section);
-            long offset = section.Offset;
-            int guard = 0;
-            while (true)
+            foreach (var entry in Chain(section.Offset, 16, 12, ".gnu.version_r entry"))
             {
-                Require(offset, 16, ".gnu.version_r entry");
-                ushort count = U16(offset + 2);
-                uint file = U32(offset + 4);
-                uint aux = U32(offset + 8);
-                uint next = U32(offset + 12);
-                string library = ReadString(strings, file);
-                long auxOffset = offset + aux;
-                for (int i = 0; i < count; i++)
+                string library = ReadString(strings, U32(entry + 4));
+                foreach (var aux in Chain(entry + U32(entry + 8), 16, 12, ".gnu.version_r auxiliary entry").Take(U16(entry + 2)))
                 {
-                    Require(auxOffset, 16, ".gnu.version_r auxiliary entry");
-                    ushort flags = U16(auxOffset + 4);
-                    ushort other = U16(auxOffset + 6);
-                    uint name = U32(auxOffset + 8);
-                    uint auxNext = U32(auxOffset + 12);
-                    result.Add(new NeededVersion(library, ReadString(strings, name), other, flags, auxOffset + 4));
-                    if (auxNext == 0) break;
-                    auxOffset += auxNext;
+                    result.Add(new NeededVersion(library, ReadString(strings, U32(aux + 8)), U16(aux + 6), U16(aux + 4), aux + 4));
                 }
-                if (next == 0) break;
-                offset += next;
-                if (++guard > 100_000) throw Malformed("a .gnu.version_r chain that does not end");
             }
         }
         return result;
@@ -92,25 +74,33 @@ internal sealed class ElfImage
         foreach (var section in _sections.Where(s => s.Type == ShtGnuVerdef))
         {
             var strings = LinkedSection(section);
-            long offset = section.Offset;
-            int guard = 0;
-            while (true)
+            foreach (var entry in Chain(section.Offset, 20, 16, ".gnu.version_d entry").Where(e => U16(e + 6) > 0))
             {
-                Require(offset, 20, ".gnu.version_d entry");
-                ushort count = U16(offset + 6);
-                uint aux = U32(offset + 12);
-                uint next = U32(offset + 16);
-                if (count > 0)
-                {
-                    Require(offset + aux, 8, ".gnu.version_d auxiliary entry");
-                    result.Add(ReadString(strings, U32(offset + aux)));
-                }
-                if (next == 0) break;
-                offset += next;
-                if (++guard > 100_000) throw Malformed("a .gnu.version_d chain that does not end");
+                var aux = entry + U32(entry + 12);
+                Require(aux, 8, ".gnu.version_d auxiliary entry");
+                result.Add(ReadString(strings, U32(aux)));
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The offsets of the entries of a linked list in the file, from <paramref name="first"/>: each entry is at least
+    /// <paramref name="entrySize"/> bytes (checked before it is returned) and holds, at <paramref name="nextField"/>,
+    /// the distance to the next one (0 ends the list).
+    /// </summary>
+    private IEnumerable<long> Chain(long first, int entrySize, int nextField, string what)
+    {
+        long offset = first;
+        for (int guard = 0; ; guard++)
+        {
+            if (guard > 100_000) throw Malformed($"a {what} chain that does not end");
+            Require(offset, entrySize, what);
+            yield return offset;
+            uint next = U32(offset + nextField);
+            if (next == 0) yield break;
+            offset += next;
+        }
     }
 
     /// <summary>

@@ -60,9 +60,8 @@ internal static class HtmlReport
         PerClass(html, metrics, data.EvaluatedSplit);
         if (metrics?.RocCurve is { } curve && metrics.RocAuc is { } auc)
         {
-            Section(html, "roc", "ROC curve", $"On the {data.EvaluatedSplit} split, positive class “{metrics.ClassNames[1]}”.");
-            Image(html, "image/png", Charts.RocCurve(curve, auc, metrics.ClassNames[1]), $"ROC curve, AUC {F(auc)}", "chart roc");
-            html.Append("</section>\n");
+            Section(html, "roc", "ROC curve", $"On the {data.EvaluatedSplit} split, positive class “{metrics.ClassNames[1]}”.", null,
+                () => Image(html, "image/png", Charts.RocCurve(curve, auc, metrics.ClassNames[1]), $"ROC curve, AUC {F(auc)}", "chart roc"));
         }
         Gallery(html, data);
         BatchPreview(html, data);
@@ -90,64 +89,61 @@ internal static class HtmlReport
 
     private static void Configuration(StringBuilder html, ReportData data)
     {
-        Section(html, "configuration", "Run configuration", null);
-        if (data.Configuration.Count == 0) NotAvailable(html, "No configuration was recorded.");
-        else
+        Section(html, "configuration", "Run configuration", null, data.Configuration.Count == 0 ? "No configuration was recorded." : null, () =>
         {
             html.Append("<table class=\"kv\"><tbody>\n");
             foreach (var (key, value) in data.Configuration)
                 html.Append("<tr><th>").Append(E(key)).Append("</th><td>").Append(E(value)).Append("</td></tr>\n");
             html.Append("</tbody></table>\n");
-        }
-        html.Append("</section>\n");
+        });
     }
 
     private static void DataSummary(StringBuilder html, ReportData data, IReadOnlyList<string> classNames)
     {
-        Section(html, "data", "Data", "Samples per class in each split.");
-        if (data.Splits.Count == 0 || classNames.Count == 0) NotAvailable(html, "No split summary was recorded.");
-        else
+        Section(html, "data", "Data", "Samples per class in each split.", null, () =>
         {
-            html.Append("<table class=\"numbers\"><thead><tr><th>class</th>");
-            foreach (var split in data.Splits) html.Append("<th>").Append(E(split.Split)).Append("</th>");
-            html.Append("<th>total</th></tr></thead><tbody>\n");
-            for (var c = 0; c < classNames.Count; c++)
+            if (data.Splits.Count == 0 || classNames.Count == 0) NotAvailable(html, "No split summary was recorded.");
+            else
             {
-                html.Append("<tr><th>").Append(E(classNames[c])).Append("</th>");
-                var total = 0;
-                foreach (var split in data.Splits)
+                html.Append("<table class=\"numbers\"><thead><tr><th>class</th>");
+                foreach (var split in data.Splits) html.Append("<th>").Append(E(split.Split)).Append("</th>");
+                html.Append("<th>total</th></tr></thead><tbody>\n");
+                for (var c = 0; c < classNames.Count; c++)
                 {
-                    var count = c < split.Counts.Count ? split.Counts[c] : 0;
-                    total += count;
-                    html.Append("<td>").Append(count.ToString(Invariant)).Append("</td>");
+                    html.Append("<tr><th>").Append(E(classNames[c])).Append("</th>");
+                    var total = 0;
+                    foreach (var split in data.Splits)
+                    {
+                        var count = c < split.Counts.Count ? split.Counts[c] : 0;
+                        total += count;
+                        html.Append("<td>").Append(count.ToString(Invariant)).Append("</td>");
+                    }
+                    html.Append("<td>").Append(total.ToString(Invariant)).Append("</td></tr>\n");
                 }
-                html.Append("<td>").Append(total.ToString(Invariant)).Append("</td></tr>\n");
+                html.Append("<tr class=\"total\"><th>total</th>");
+                foreach (var split in data.Splits) html.Append("<td>").Append(split.Counts.Sum().ToString(Invariant)).Append("</td>");
+                html.Append("<td>").Append(data.Splits.Sum(s => s.Counts.Sum()).ToString(Invariant)).Append("</td></tr>\n</tbody></table>\n");
             }
-            html.Append("<tr class=\"total\"><th>total</th>");
-            foreach (var split in data.Splits) html.Append("<td>").Append(split.Counts.Sum().ToString(Invariant)).Append("</td>");
-            html.Append("<td>").Append(data.Splits.Sum(s => s.Counts.Sum()).ToString(Invariant)).Append("</td></tr>\n</tbody></table>\n");
-        }
-        html.Append("<h3>Skipped files</h3>\n");
-        if (data.SkippedFiles.Count == 0) html.Append("<p class=\"muted\">None: every file found was used.</p>\n");
-        else
-        {
-            html.Append("<details").Append(data.SkippedFiles.Count <= 10 ? " open" : "").Append("><summary>")
-                .Append(data.SkippedFiles.Count.ToString(Invariant)).Append(data.SkippedFiles.Count == 1 ? " file" : " files")
-                .Append(" left out</summary>\n<table class=\"kv skipped\"><thead><tr><th>file</th><th>reason</th></tr></thead><tbody>\n");
-            foreach (var file in data.SkippedFiles)
-                html.Append("<tr><td class=\"path\">").Append(E(file.Path)).Append("</td><td>").Append(E(file.Reason)).Append("</td></tr>\n");
-            html.Append("</tbody></table>\n</details>\n");
-        }
-        html.Append("</section>\n");
+            html.Append("<h3>Skipped files</h3>\n");
+            if (data.SkippedFiles.Count == 0) html.Append("<p class=\"muted\">None: every file found was used.</p>\n");
+            else
+            {
+                html.Append("<details").Append(data.SkippedFiles.Count <= 10 ? " open" : "").Append("><summary>")
+                    .Append(data.SkippedFiles.Count.ToString(Invariant)).Append(data.SkippedFiles.Count == 1 ? " file" : " files")
+                    .Append(" left out</summary>\n<table class=\"kv skipped\"><thead><tr><th>file</th><th>reason</th></tr></thead><tbody>\n");
+                foreach (var file in data.SkippedFiles)
+                    html.Append("<tr><td class=\"path\">").Append(E(file.Path)).Append("</td><td>").Append(E(file.Reason)).Append("</td></tr>\n");
+                html.Append("</tbody></table>\n</details>\n");
+            }
+        });
     }
 
     private static void Curves(StringBuilder html, ReportData data)
     {
         var best = data.BestEpoch ?? (data.History.Count > 0 ? Charts.BestEpoch(data.History) : null);
         Section(html, "curves", "Learning curves",
-            best is null ? "Training against validation, per epoch." : $"Training against validation, per epoch. The dashed line marks the best epoch ({best}), whose weights were kept.");
-        if (data.History.Count == 0) NotAvailable(html, "No training history was recorded.");
-        else
+            best is null ? "Training against validation, per epoch." : $"Training against validation, per epoch. The dashed line marks the best epoch ({best}), whose weights were kept.",
+            data.History.Count == 0 ? "No training history was recorded." : null, () =>
         {
             Image(html, "image/png", Charts.LearningCurves(data.History, best, data.PhaseStarts), "Loss and accuracy per epoch, training and validation", "chart wide");
             foreach (var phase in data.PhaseStarts)
@@ -156,15 +152,12 @@ internal static class HtmlReport
             html.Append("<p class=\"muted\">").Append(data.History.Count.ToString(Invariant)).Append(" epochs; last epoch: train loss ")
                 .Append(F(last.Loss)).Append(", train accuracy ").Append(P(last.Accuracy)).Append(", validation loss ").Append(F(last.ValLoss))
                 .Append(", validation accuracy ").Append(P(last.ValAccuracy)).Append(".</p>\n");
-        }
-        html.Append("</section>\n");
+        });
     }
 
     private static void Confusion(StringBuilder html, ClassificationMetrics? metrics, string split)
     {
-        Section(html, "confusion", "Confusion matrix", $"On the {split} split. Rows are true classes, columns predictions; colour is the share of the row.");
-        if (metrics is null) NotAvailable(html, "The model has not been evaluated.");
-        else
+        Section(html, "confusion", "Confusion matrix", $"On the {split} split. Rows are true classes, columns predictions; colour is the share of the row.", metrics, "The model has not been evaluated.", metrics =>
         {
             html.Append("<div class=\"row\"><div>");
             Image(html, "image/png", Charts.ConfusionMatrix(metrics.Confusion, metrics.ClassNames), "Confusion matrix heat map", "chart square");
@@ -179,15 +172,12 @@ internal static class HtmlReport
                 html.Append("</tbody></table>\n");
             }
             html.Append("</div></div>\n");
-        }
-        html.Append("</section>\n");
+        });
     }
 
     private static void PerClass(StringBuilder html, ClassificationMetrics? metrics, string split)
     {
-        Section(html, "per-class", "Per-class metrics", $"On the {split} split.");
-        if (metrics is null) NotAvailable(html, "The model has not been evaluated.");
-        else
+        Section(html, "per-class", "Per-class metrics", $"On the {split} split.", metrics, "The model has not been evaluated.", metrics =>
         {
             html.Append("<table class=\"numbers\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th><th>predicted</th></tr></thead><tbody>\n");
             foreach (var row in metrics.PerClass)
@@ -200,15 +190,12 @@ internal static class HtmlReport
             html.Append("<p class=\"muted\">Accuracy ").Append(P(metrics.Accuracy)).Append(", mean cross-entropy ").Append(F(metrics.Loss))
                 .Append(", expected calibration error ").Append(F(metrics.ExpectedCalibrationError)).Append(" (15 confidence bins)")
                 .Append(metrics.MacroRocAuc is { } m ? $", one-vs-rest macro ROC-AUC {F(m)}" : "").Append(".</p>\n");
-        }
-        html.Append("</section>\n");
+        });
     }
 
     private static void Gallery(StringBuilder html, ReportData data)
     {
-        Section(html, "top-losses", "Top losses", $"The {data.EvaluatedSplit} images with the highest loss, highest first. Red: a wrong prediction; green: right, but unsure.");
-        if (data.TopLosses.Count == 0) NotAvailable(html, "No evaluated images to show.");
-        else
+        Section(html, "top-losses", "Top losses", $"The {data.EvaluatedSplit} images with the highest loss, highest first. Red: a wrong prediction; green: right, but unsure.", data.TopLosses.Count == 0 ? "No evaluated images to show." : null, () =>
         {
             html.Append("<div class=\"gallery\">\n");
             foreach (var example in data.TopLosses)
@@ -226,24 +213,29 @@ internal static class HtmlReport
                 html.Append("</figcaption></figure>\n");
             }
             html.Append("</div>\n");
-        }
-        html.Append("</section>\n");
+        });
     }
 
     private static void BatchPreview(StringBuilder html, ReportData data)
     {
         Section(html, "batch-preview", "What the model sees",
-            data.BatchPreviewCaption ?? "One batch exactly as it enters the model (after resizing, augmentation and normalisation, mapped back to colours).");
-        if (data.BatchPreviewPng is null) NotAvailable(html, "No batch preview was recorded.");
-        else Image(html, "image/png", data.BatchPreviewPng, "Batch preview: the model's input", "chart wide");
-        html.Append("</section>\n");
+            data.BatchPreviewCaption ?? "One batch exactly as it enters the model (after resizing, augmentation and normalisation, mapped back to colours).",
+            data.BatchPreviewPng, "No batch preview was recorded.", png => Image(html, "image/png", png, "Batch preview: the model's input", "chart wide"));
     }
 
-    private static void Section(StringBuilder html, string id, string title, string? lead)
+    /// <summary>One section: its heading and lead, then <paramref name="body"/>, or <paramref name="missing"/> when that says why there is nothing to show.</summary>
+    private static void Section(StringBuilder html, string id, string title, string? lead, string? missing, Action body)
     {
         html.Append("<section id=\"").Append(id).Append("\">\n<h2>").Append(E(title)).Append("</h2>\n");
         if (lead is not null) html.Append("<p class=\"lead\">").Append(E(lead)).Append("</p>\n");
+        if (missing is not null) NotAvailable(html, missing);
+        else body();
+        html.Append("</section>\n");
     }
+
+    /// <summary>A section about <paramref name="content"/>, or saying <paramref name="missing"/> when there is none.</summary>
+    private static void Section<T>(StringBuilder html, string id, string title, string? lead, T? content, string missing, Action<T> body) where T : class =>
+        Section(html, id, title, lead, content is null ? missing : null, () => body(content!));
 
     private static void NotAvailable(StringBuilder html, string message) =>
         html.Append("<p class=\"muted\">").Append(E(message)).Append("</p>\n");
