@@ -15,6 +15,8 @@ return args.FirstOrDefault() switch
     "frozen" => FrozenBenchmark.Run(args.Skip(1).ToArray()),
     "eval" => EvalBenchmark.Run(args.Skip(1).ToArray()),
     "memory" => MemoryBenchmark.Run(args.Skip(1).ToArray()),
+    "backbone" => BackboneProbe.Run(args.Skip(1).ToArray()),
+    "load" => LoadProbe.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 

@@ -24,6 +24,9 @@ internal sealed class EnvCommand : Command<EnvCommand.Settings>
         table.AddRow("compatibility loader", info.Native.CompatibilityLoaderUsed
             ? Markup.Escape($"used: weakened {string.Join(", ", info.Native.WeakenedVersions)}; copy at {info.Native.PatchedLibraryPath}")
             : "not needed");
+        table.AddRow("tensor memory", info.Native.HeapReuse
+            ? "heap reuse (glibc keeps freed buffers; HOLDOUT_MALLOC=system turns it off)"
+            : "system allocator defaults");
         foreach (var model in Holdout.Models.PretrainedCatalog.Available())
         {
             table.AddRow("pretrained (offline)", Markup.Escape($"{model.Name}: {model.Description} [{model.Path}]"));

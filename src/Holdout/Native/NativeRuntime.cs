@@ -80,14 +80,15 @@ public static class NativeRuntime
 
     private static NativeRuntimeStatus Initialize()
     {
-        if (!OperatingSystem.IsLinux()) return new NativeRuntimeStatus(FindNativeDirectory(), false, null, []);
+        var heapReuse = HeapReuse.Apply();
+        if (!OperatingSystem.IsLinux()) return new NativeRuntimeStatus(FindNativeDirectory(), false, null, [], heapReuse);
         var directory = FindNativeDirectory();
-        if (directory is null) return new NativeRuntimeStatus(null, false, null, []); // TorchSharp reports what is missing
+        if (directory is null) return new NativeRuntimeStatus(null, false, null, [], heapReuse); // TorchSharp reports what is missing
         var bridge = Path.Combine(directory, BridgeLibrary);
         var bytes = File.ReadAllBytes(bridge);
         var missing = SymbolVersionPatch.FindMissing(bytes, bridge, library => DefinedVersionsOf(library, directory));
         var toWeaken = missing.Where(m => !m.AlreadyWeak).ToList();
-        if (toWeaken.Count == 0) return new NativeRuntimeStatus(directory, false, null, []);
+        if (toWeaken.Count == 0) return new NativeRuntimeStatus(directory, false, null, [], heapReuse);
 
         var patched = SymbolVersionPatch.Apply(bytes, bridge, toWeaken);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -102,7 +103,7 @@ public static class NativeRuntime
             if (File.Exists(path)) NativeLibrary.Load(path);
         }
         NativeLibrary.Load(copy);
-        return new NativeRuntimeStatus(directory, true, copy, [.. toWeaken.Select(m => $"{m.Library}:{m.Version}")]);
+        return new NativeRuntimeStatus(directory, true, copy, [.. toWeaken.Select(m => $"{m.Library}:{m.Version}")], heapReuse);
     }
 
     /// <summary>The per-user cache folder Holdout writes derived native files into.</summary>
