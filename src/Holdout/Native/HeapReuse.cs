@@ -17,7 +17,9 @@ namespace Holdout.Native;
 /// glibc's defaults and 93-97 img/s with these settings, float32 at 15.2 against 45-48 img/s, and the evaluation
 /// loader and model together at 30.8 against 73-80 img/s. The cost: the process keeps its peak heap until it exits. Set <c>HOLDOUT_MALLOC=system</c> to keep glibc's defaults;
 /// settings made through <c>GLIBC_TUNABLES</c> or <c>MALLOC_*_</c> variables are respected (nothing is changed).
-/// Only glibc on Linux; elsewhere nothing is done.
+/// Only the main arena benefits (glibc unmaps a secondary thread arena's emptied heaps regardless), which is where
+/// the CLI computes; a library user's worker threads keep glibc's behaviour. Only glibc on Linux; elsewhere nothing
+/// is done.
 /// </remarks>
 internal static class HeapReuse
 {
@@ -26,7 +28,6 @@ internal static class HeapReuse
 
     private const int TrimThreshold = -1; // M_TRIM_THRESHOLD
     private const int MmapMax = -4;       // M_MMAP_MAX
-    private const int ArenaMax = -8;      // M_ARENA_MAX
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MalloptFunction(int parameter, int value);
@@ -38,7 +39,7 @@ internal static class HeapReuse
         if (!NativeLibrary.TryLoad("libc.so.6", out var libc) || !NativeLibrary.TryGetExport(libc, "mallopt", out var address)) return false;
         var mallopt = Marshal.GetDelegateForFunctionPointer<MalloptFunction>(address);
         // mallopt returns 1 on success; glibc applies each setting on its own.
-        return mallopt(TrimThreshold, int.MaxValue) == 1 & mallopt(MmapMax, 0) == 1 & mallopt(ArenaMax, 1) == 1;
+        return mallopt(TrimThreshold, int.MaxValue) == 1 & mallopt(MmapMax, 0) == 1;
     }
 
     private static bool UserTunedAllocator()
