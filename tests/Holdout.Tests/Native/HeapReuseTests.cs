@@ -21,8 +21,10 @@ public sealed class HeapReuseTests
         var withReuse = await ChildFaults(args, null);
 
         // Then the shipped process faults in far fewer fresh pages: the defaults map each large activation afresh
-        // every step and the kernel zero-fills every page of it on first touch
-        Assert.True(withReuse < withDefaults / 2, $"minor page faults: {withReuse} with heap reuse, {withDefaults} with glibc's defaults");
+        // every step and the kernel zero-fills every page of it on first touch. Both counts include the start-up
+        // (loading .NET and libtorch, growing the heap to its peak once), so the ratio is not 0: measured 0.50 (318930
+        // against 633030, Debug build in CI on 2 cores) and 0.96 when both processes ran with glibc's defaults.
+        Assert.True(withReuse < withDefaults * 3 / 4, $"minor page faults: {withReuse} with heap reuse, {withDefaults} with glibc's defaults");
     }
 
     [Theory]
