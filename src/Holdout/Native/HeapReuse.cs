@@ -15,8 +15,9 @@ namespace Holdout.Native;
 /// is kept), the buffers of one batch serve the next. Measured with <c>Holdout.Bench backbone</c> (bundled ResNet-18,
 /// batches of 32 at 224 px, 2 threads, back to back on 2026-12-02): the bfloat16 forward pass ran at 31.3 img/s with
 /// glibc's defaults and 93-97 img/s with these settings, float32 at 15.2 against 45-48 img/s, and the evaluation
-/// loader and model together at 30.8 against 73-80 img/s. The cost: the process keeps its peak heap until it exits. Set <c>HOLDOUT_MALLOC=system</c> to keep glibc's defaults;
-/// settings made through <c>GLIBC_TUNABLES</c> or <c>MALLOC_*_</c> variables are respected (nothing is changed).
+/// loader and model together at 30.8 against 73-80 img/s. The cost: the process keeps its peak heap until it exits.
+/// Set <c>HOLDOUT_MALLOC=system</c> to keep glibc's defaults; settings made through <c>GLIBC_TUNABLES</c> or
+/// <c>MALLOC_*_</c> variables are respected (nothing is changed).
 /// Only the main arena benefits (glibc unmaps a secondary thread arena's emptied heaps regardless), which is where
 /// the CLI computes; a library user's worker threads keep glibc's behaviour. Only glibc on Linux; elsewhere nothing
 /// is done.
