@@ -17,6 +17,9 @@ return args.FirstOrDefault() switch
     "memory" => MemoryBenchmark.Run(args.Skip(1).ToArray()),
     "backbone" => BackboneProbe.Run(args.Skip(1).ToArray()),
     "load" => LoadProbe.Run(args.Skip(1).ToArray()),
+    "kernels" => KernelProbe.Run(args.Skip(1).ToArray()),
+    "cl-parity" => ChannelsLastParity.Run(args.Skip(1).ToArray()),
+    "conv-sweep" => ConvSweep.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -35,6 +38,10 @@ static int Usage()
                                                      linear-probe variants on one featurisation: val/test accuracy
           memory [--batches 1000] [--size 64] [--batch 16] [--images samples/beans]
                                                      resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
+          kernels                                    functional ResNet-18 forward img/s: fp32/bf16, NCHW/channels-last, BatchNorm layer/folded
+          cl-parity [ResNet18,ResNet34,ResNet50] [32,64,96,224]   backbone features channels-last vs default layout
+          conv-sweep                                 bf16 channels-last convolutions of ResNet-18/34 shapes vs default layout, forward + backward
+          backbone / load                            where evaluation and start-up time go
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
           dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
         """);

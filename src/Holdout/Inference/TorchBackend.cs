@@ -12,6 +12,7 @@ internal sealed class TorchBackend : IPredictionBackend
     private readonly ImageClassifier _model;
     private readonly bool _ownsModel;
     private readonly object _gate = new();
+    private readonly IDisposable? _folding;
     private bool _disposed;
 
     public TorchBackend(ImageClassifier model, bool ownsModel)
@@ -20,6 +21,9 @@ internal sealed class TorchBackend : IPredictionBackend
         _model = model;
         _ownsModel = ownsModel;
         _model.eval();
+        // A model the backend owns cannot change, so its BatchNorm-folded snapshot is made once; a caller's model is
+        // folded per call, in case the caller trains it between predictions.
+        if (ownsModel) _folding = _model.FoldedInference();
     }
 
     public IReadOnlyList<string> ClassNames => _model.ClassNames;
@@ -35,6 +39,7 @@ internal sealed class TorchBackend : IPredictionBackend
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var scope = NewDisposeScope();
             using var noGrad = torch.no_grad();
+            using var folded = _model.FoldedInference();
             var device = ModelOutputs.DeviceOf(_model);
             var input = torch.tensor(batch.Values!, [batch.Count, 3, batch.Size, batch.Size]).to(device);
             var sum = ModelOutputs.Probabilities(_model.forward(input));
@@ -60,6 +65,7 @@ internal sealed class TorchBackend : IPredictionBackend
         {
             if (_disposed) return;
             _disposed = true;
+            _folding?.Dispose();
             if (_ownsModel) _model.Dispose();
         }
     }

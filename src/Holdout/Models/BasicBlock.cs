@@ -37,4 +37,17 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         x = bn2.forward(MixedPrecision.Conv(conv2, x));
         return ResidualShortcut.Add(x, input, downsample, _trimEndPadding).MoveToOuterDisposeScope();
     }
+
+    /// <summary>This block's evaluation-mode forward pass with its BatchNorm layers folded into <paramref name="folded"/>.</summary>
+    public Func<Tensor, Tensor> Fold(FoldedBackbone folded)
+    {
+        var (first, second, shortcut) = (folded.Conv(conv1, bn1), folded.Conv(conv2, bn2), folded.Shortcut(downsample));
+        return input =>
+        {
+            var x = first(input);
+            if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 3, _stride, 1);
+            x = second(x.relu_());
+            return ResidualShortcut.Add(x, shortcut is null ? input : shortcut(input), _trimEndPadding);
+        };
+    }
 }

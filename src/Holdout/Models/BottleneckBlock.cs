@@ -44,4 +44,19 @@ internal sealed class BottleneckBlock : Module<Tensor, Tensor>
         x = bn3.forward(MixedPrecision.Conv(conv3, x));
         return ResidualShortcut.Add(x, input, downsample, _trimEndPadding).MoveToOuterDisposeScope();
     }
+
+    /// <summary>This block's evaluation-mode forward pass with its BatchNorm layers folded into <paramref name="folded"/>.</summary>
+    public Func<Tensor, Tensor> Fold(FoldedBackbone folded)
+    {
+        var (first, second, third, shortcut) = (folded.Conv(conv1, bn1), folded.Conv(conv2, bn2), folded.Conv(conv3, bn3), folded.Shortcut(downsample));
+        return input =>
+        {
+            var x = first(input).relu_();
+            var before = x;
+            x = second(x);
+            if (_trimEndPadding) x = StridedPadding.Trim(x, before.shape[2], before.shape[3], 3, _stride, 1);
+            x = third(x.relu_());
+            return ResidualShortcut.Add(x, shortcut is null ? input : shortcut(input), _trimEndPadding);
+        };
+    }
 }

@@ -24,6 +24,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     private int _frozenStages;
     private BatchNormPolicy _frozenBatchNorm = BatchNormPolicy.FrozenStaysInEval;
     private Precision _precision = Precision.Fp32;
+    private FoldedBackbone? _folded;
 
     internal ImageClassifier(ModelOptions options, BackboneSpec spec, ResNetLayout? layout, bool isPretrained) : base("image-classifier")
     {
@@ -175,12 +176,78 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     public Tensor Features(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var compute = _precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var map = backbone.forward(images.dtype == compute ? images : images.to(compute));
+        var compute = ComputeType;
+        var input = images.dtype == compute ? images : images.to(compute);
+        if (UsesChannelsLast) input = ChannelsLast(input);
+        var map = _folded is { } folded && !training && folded.DType == compute && folded.ChannelsLast == UsesChannelsLast ? folded.Forward(input) : backbone.forward(input);
         if (map.dtype != ScalarType.Float32) map = map.to(ScalarType.Float32);
         var features = _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1);
         return features.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Whether the backbone runs channels-last (<see cref="ChannelsLast"/>): in bfloat16, for the basic-block ResNets
+    /// (18 and 34, whose convolutions have at most 512 outputs).
+    /// </summary>
+    internal bool UsesChannelsLast => _precision == Precision.Bf16 && Layout is { Bottleneck: false };
+
+    private ScalarType ComputeType => _precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
+    /// <summary>
+    /// Until the returned scope is disposed, evaluation-mode passes through the backbone use a snapshot of it with
+    /// every BatchNorm folded into its convolution (<see cref="FoldedBackbone"/>): the same function, computed faster.
+    /// The weights must not change inside the scope; training-mode passes do not use the snapshot. For the simple CNN,
+    /// or inside another such scope, the scope does nothing.
+    /// </summary>
+    internal IDisposable FoldedInference()
+    {
+        if (_folded is not null || backbone is not ResNetBackbone resnet) return NoFolding.Instance;
+        _folded = new FoldedBackbone(resnet, ComputeType, UsesChannelsLast);
+        return new FoldingScope(this);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _folded?.Dispose();
+            _folded = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    private sealed class FoldingScope(ImageClassifier model) : IDisposable
+    {
+        public void Dispose()
+        {
+            model._folded?.Dispose();
+            model._folded = null;
+        }
+    }
+
+    private sealed class NoFolding : IDisposable
+    {
+        public static readonly NoFolding Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>
+    /// The same N x C x H x W values stored channels-last (N x H x W x C strides, libtorch's <c>channels_last</c>, which
+    /// TorchSharp does not expose). A convolution given such an input runs oneDNN's channels-last kernels and returns
+    /// channels-last output, so the whole backbone stays in that layout without reorders between layers. In bfloat16
+    /// this made ResNet-18's inference 1.8x faster on the 2-core AVX512_BF16 CPU (<c>Holdout.Bench kernels</c>), so
+    /// <see cref="Features"/> uses it there (<see cref="UsesChannelsLast"/>). Where not, and why: libtorch 2.10's float32
+    /// 1x1 convolutions give wrong results on channels-last input (stride 2, or maps of 4x4 and below: 18 to 45 % of the
+    /// largest feature off, <c>Holdout.Bench cl-parity</c>), and its bfloat16 1x1 convolutions with 1024 outputs (ResNet-50)
+    /// die with SIGFPE on small channels-last maps. Its bfloat16 kernels for ResNet-18/34's shapes match the default
+    /// layout's accuracy forward and backward (<c>Holdout.Bench conv-sweep</c>: 2052 shapes and batch sizes; ChannelsLastTests).
+    /// </summary>
+    internal static Tensor ChannelsLast(Tensor images) =>
+        images.dim() != 4 ? images : images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     /// <summary>The head alone: features (from <see cref="Features"/>) to N x C logits.</summary>
     /// <param name="features">N x D features.</param>

@@ -25,7 +25,11 @@ internal static class MixedPrecision
         var stride = conv.stride;
         if (conv.kernel_size.All(k => k == 1) && (conv.padding ?? []).All(p => p == 0) && stride.Any(s => s > 1) && conv.groups == 1)
         {
+            var channelsLast = input.shape[1] > 1 && input.stride(1) == 1;
             input = input[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, stride[0]), TensorIndex.Slice(null, null, stride[1])];
+            // A strided view of a channels-last map is neither layout; libtorch 2.10's bfloat16 1x1 convolution of
+            // such a view over a small map (4x4 and below) dies with SIGFPE. A channels-last copy is safe and small.
+            if (channelsLast) input = ImageClassifier.ChannelsLast(input);
             stride = [1, 1];
         }
         return functional.conv2d(input, conv.weight.to(input.dtype), conv.bias?.to(input.dtype), stride, conv.padding, conv.dilation, conv.groups);

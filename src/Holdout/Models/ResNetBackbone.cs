@@ -69,6 +69,28 @@ internal sealed class ResNetBackbone : Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The evaluation-mode forward pass with every BatchNorm folded into <paramref name="folded"/>.</summary>
+    public Func<Tensor, Tensor> Fold(FoldedBackbone folded)
+    {
+        var stem = folded.Conv(conv1, bn1);
+        var blocks = new[] { layer1, layer2, layer3, layer4 }.SelectMany(layer => layer.children())
+            .Select(block => block switch
+            {
+                BasicBlock basic => basic.Fold(folded),
+                BottleneckBlock bottleneck => bottleneck.Fold(folded),
+                _ => throw new InvalidOperationException($"A ResNet stage holds a {block.GetType().Name}."),
+            }).ToList();
+        return input =>
+        {
+            var x = stem(input);
+            if (_trimEndPadding) x = StridedPadding.Trim(x, input.shape[2], input.shape[3], 7, 2, 3);
+            var beforePool = x.relu_();
+            x = maxpool.forward(beforePool);
+            if (_trimEndPadding) x = StridedPadding.Trim(x, beforePool.shape[2], beforePool.shape[3], 3, 2, 1);
+            return blocks.Aggregate(x, (current, block) => block(current));
+        };
+    }
+
     /// <summary>torchvision's initialisation: Kaiming-normal (fan out, ReLU) convolutions, BatchNorm weight 1 and bias 0.</summary>
     private void InitialiseLikeTorchvision()
     {

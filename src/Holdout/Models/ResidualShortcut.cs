@@ -17,9 +17,12 @@ internal static class ResidualShortcut
             : null;
 
     /// <summary>ReLU(<paramref name="residual"/> + shortcut(<paramref name="input"/>)), adding in place into the residual.</summary>
-    public static Tensor Add(Tensor residual, Tensor input, Sequential? downsample, bool trimEndPadding)
+    public static Tensor Add(Tensor residual, Tensor input, Sequential? downsample, bool trimEndPadding) =>
+        Add(residual, downsample is null ? input : MixedPrecision.Forward(downsample, input), trimEndPadding);
+
+    /// <summary>ReLU(<paramref name="residual"/> + <paramref name="identity"/>), the shortcut's output already computed.</summary>
+    public static Tensor Add(Tensor residual, Tensor identity, bool trimEndPadding)
     {
-        var identity = downsample is null ? input : MixedPrecision.Forward(downsample, input);
         // With end-trimmed padding an odd input gives the main path floor(n/2) positions and the 1x1 stride-2
         // shortcut ceil(n/2) (the CNTK graph itself cannot add them); keep the shortcut's aligned positions.
         if (trimEndPadding && identity.shape[2] != residual.shape[2]) identity = identity.narrow(2, 0, residual.shape[2]);

@@ -39,6 +39,7 @@ public static class Evaluator
         try
         {
             using var noGrad = torch.no_grad();
+            using var folded = (model as ImageClassifier)?.FoldedInference();
             foreach (var batch in source.Batches(epoch, cancellationToken))
             {
                 using var scope = NewDisposeScope();

@@ -48,6 +48,7 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) :
         try
         {
             using var noGrad = torch.no_grad();
+            using var folded = model.FoldedInference();
             foreach (var batch in images.Batches(0, cancellationToken))
             {
                 using var scope = NewDisposeScope();
