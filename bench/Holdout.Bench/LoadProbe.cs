@@ -23,7 +23,18 @@ internal static class LoadProbe
         var import = CntkResNetImport.Import(PretrainedCatalog.ResNet18OnnxPath);
         Step("CntkResNetImport.Import (hash + parse + follow)");
         using (var model = ModelFactory.Create(new ModelOptions(Architecture.ResNet18, ["a", "b", "c"], 224, ModelOptions.BundledWeights), import)) Step("ModelFactory.Create from the import");
-        using (var model = ModelFactory.Create(new ModelOptions(Architecture.ResNet18, ["a", "b", "c"], 224, ModelOptions.BundledWeights))) Step("ModelFactory.Create (cached import)");
+        using (var model = ModelFactory.Create(new ModelOptions(Architecture.ResNet18, ["a", "b", "c"], 224, ModelOptions.BundledWeights)))
+        {
+            Step("ModelFactory.Create (cached import)");
+            var bundle = Path.Combine(Path.GetTempPath(), $"holdout-load-probe-{Environment.ProcessId}.holdout");
+            for (var round = 1; round <= 3; round++)
+            {
+                ModelBundle.Save(bundle, model);
+                Step($"ModelBundle.Save ({new FileInfo(bundle).Length / 1e6:0.0} MB), round {round}");
+            }
+            using (ModelBundle.Load(bundle).Model) Step("ModelBundle.Load");
+            File.Delete(bundle);
+        }
         if (args.Length > 0)
         {
             var options = new TrainRunOptions(Data: args[0], Recipe: RecipeKind.Frozen, Augment: "none", Seed: 0);

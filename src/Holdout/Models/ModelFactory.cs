@@ -14,6 +14,30 @@ public static class ModelFactory
         "NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, DnnImageModels/ResNet18Onnx/ResNet18.onnx (CNTK 2.6 ImageNet export)";
 
     /// <summary>
+    /// Starts importing the bundled ResNet-18 on a worker thread when <paramref name="architecture"/> and
+    /// <paramref name="weights"/> will need it (about a second of parsing on one core), so it overlaps other start-up
+    /// work such as reading the data; <see cref="Create(ModelOptions)"/> then joins or reuses that import. Keep the
+    /// returned task referenced until the model is built. It never throws: a failed import is retried, and reported,
+    /// by <see cref="Create(ModelOptions)"/>.
+    /// </summary>
+    internal static Task<object?> PrefetchWeights(Architecture architecture, string weights)
+    {
+        if (architecture != Architecture.ResNet18 || !string.Equals(weights, ModelOptions.BundledWeights, StringComparison.OrdinalIgnoreCase))
+            return Task.FromResult<object?>(null);
+        return Task.Run<object?>(() =>
+        {
+            try
+            {
+                return CntkResNetImport.Load(PretrainedCatalog.ResNet18OnnxPath);
+            }
+            catch (Exception e) when (e is HoldoutException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        });
+    }
+
+    /// <summary>
     /// Builds a classifier. New layers (the head, and everything when weights are "none") are initialised from
     /// <see cref="ModelOptions.Seed"/> (the engine's global generator is re-seeded with it), so the same options give
     /// the same model.

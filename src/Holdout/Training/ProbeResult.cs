@@ -8,6 +8,6 @@ namespace Holdout.Training;
 /// <param name="ValidationLoss">Validation loss at the solution (NaN without validation).</param>
 /// <param name="ValidationAccuracy">Validation accuracy at the solution (NaN without validation).</param>
 /// <param name="Seconds">Seconds the fits took.</param>
-/// <param name="Candidates">Every candidate's weight decay and validation loss, in the order they were fitted.</param>
+/// <param name="Candidates">The weight decay and validation loss of every candidate fitted, in the order they were fitted (the sweep stops early: see <see cref="LinearProbe.Patience"/>).</param>
 public sealed record ProbeResult(double WeightDecay, int Iterations, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy,
     double Seconds, IReadOnlyList<(double WeightDecay, double ValidationLoss)> Candidates);

@@ -75,8 +75,8 @@ public sealed class LinearProbeTests
         using var second = nn.Linear(20, 3);
 
         // When the probe fits twice with several candidates
-        var a = new LinearProbe().Fit(first, x, noisy, xv, yv);
-        var b = new LinearProbe().Fit(second, x, noisy, xv, yv);
+        var a = new LinearProbe(patience: 0).Fit(first, x, noisy, xv, yv);
+        var b = new LinearProbe(patience: 0).Fit(second, x, noisy, xv, yv);
 
         // Then the chosen decay is the candidate with the lowest validation loss, and both fits are identical
         Assert.Equal(LinearProbe.DefaultWeightDecays.Count, a.Candidates.Count);
@@ -84,6 +84,33 @@ public sealed class LinearProbeTests
         Assert.Equal(a.Candidates.Min(c => c.ValidationLoss), a.ValidationLoss);
         Assert.Equal(0f, (first.weight - second.weight).abs().max().item<float>());
         Assert.Equal(a.WeightDecay, b.WeightDecay);
+    }
+
+    [Fact]
+    public void Should_stop_the_sweep_once_patience_weaker_candidates_do_not_improve_and_choose_as_the_full_sweep()
+    {
+        // Given noisy training labels, whose weakest penalties overfit, and the full sweep's validation losses
+        NativeRuntime.EnsureInitialized();
+        using var scope = NewDisposeScope();
+        var (x, y) = Clusters(30, 3);
+        var noisy = y.clone();
+        foreach (var i in new[] { 0, 31, 62, 5, 36 }) noisy[i] = tensor((y[i].item<long>() + 1) % 3);
+        var (xv, yv) = Clusters(30, 3);
+        using var full = nn.Linear(20, 3);
+        using var early = nn.Linear(20, 3);
+        var all = new LinearProbe(patience: 0).Fit(full, x, noisy, xv, yv);
+        var bestIndex = all.Candidates.Select((c, i) => (c.ValidationLoss, i)).Min().i;
+        Assert.True(bestIndex + 2 < all.Candidates.Count, $"the data should put the optimum before the last two candidates, got {bestIndex}");
+
+        // When the probe fits with a patience of 2
+        var result = new LinearProbe(patience: 2).Fit(early, x, noisy, xv, yv);
+
+        // Then it fits the candidates up to two past the best, in the same order with the same losses, and chooses the same
+        Assert.Equal(bestIndex + 3, result.Candidates.Count);
+        Assert.Equal(all.Candidates.Take(bestIndex + 3), result.Candidates);
+        Assert.Equal(all.WeightDecay, result.WeightDecay);
+        Assert.True(result.Iterations < all.Iterations, $"{result.Iterations} iterations against the full sweep's {all.Iterations}");
+        Assert.Equal(0f, (full.weight - early.weight).abs().max().item<float>());
     }
 
     /// <summary>

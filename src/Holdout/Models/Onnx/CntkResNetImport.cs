@@ -26,8 +26,12 @@ internal sealed class CntkResNetImport
 
     private static readonly Lock CacheLock = new();
     private static (string Key, WeakReference<CntkResNetImport> Import)? _cache;
+    private static (string Key, Lazy<CntkResNetImport> Import)? _inFlight;
 
-    /// <summary>Imports the file, reusing the last import of the same unchanged file while it is still in memory.</summary>
+    /// <summary>
+    /// Imports the file, reusing the last import of the same unchanged file while it is still in memory, and joining
+    /// an import of it that another thread has under way (<see cref="Models.ModelFactory.PrefetchWeights"/>).
+    /// </summary>
     public static CntkResNetImport Load(string path)
     {
         var info = new FileInfo(path);
@@ -39,21 +43,41 @@ internal sealed class CntkResNetImport
                 "or pass --weights none to train from scratch.");
         }
         var key = $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+        Lazy<CntkResNetImport> pending;
         lock (CacheLock)
         {
             if (_cache is { } cached && cached.Key == key && cached.Import.TryGetTarget(out var hit)) return hit;
+            if (_inFlight is { } flight && flight.Key == key)
+            {
+                pending = flight.Import;
+            }
+            else
+            {
+                pending = new Lazy<CntkResNetImport>(() => Import(path), LazyThreadSafetyMode.ExecutionAndPublication);
+                _inFlight = (key, pending);
+            }
         }
-        var import = Import(path);
-        lock (CacheLock) _cache = (key, new WeakReference<CntkResNetImport>(import));
-        return import;
+        try
+        {
+            var import = pending.Value;
+            lock (CacheLock) _cache = (key, new WeakReference<CntkResNetImport>(import));
+            return import;
+        }
+        finally
+        {
+            // Done or failed: the next Load reads the cache, or tries again (a failed import is not remembered).
+            lock (CacheLock)
+            {
+                if (_inFlight is { } flight && ReferenceEquals(flight.Import, pending)) _inFlight = null;
+            }
+        }
     }
 
     /// <summary>Reads and follows the graph.</summary>
     public static CntkResNetImport Import(string path)
     {
-        string sha256;
-        using (var stream = File.OpenRead(path)) sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-        var model = OnnxModel.Read(path);
+        var model = OnnxModel.Read(path, out var bytes);
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         var follower = new GraphFollower(model, path);
         return new CntkResNetImport(follower.Layout, follower.Weights, sha256, path);
     }
