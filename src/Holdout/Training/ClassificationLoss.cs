@@ -64,6 +64,9 @@ public sealed class ClassificationLoss : IDisposable
     /// <summary>The per-class weights, or null.</summary>
     public IReadOnlyList<float>? ClassWeights => _classWeights;
 
+    /// <summary>Plain multi-class cross-entropy: no label smoothing, no class weights, not binary, not a given function.</summary>
+    internal bool IsPlainCrossEntropy => _function is null && Kind == LossKind.CrossEntropy && LabelSmoothing == 0 && _classWeights is null;
+
     /// <summary>The mean loss of a batch (a scalar), what training back-propagates.</summary>
     /// <param name="logits">N x C logits (N x 1 for binary cross-entropy).</param>
     /// <param name="labels">N int64 class labels.</param>
