@@ -81,7 +81,8 @@ internal static class BackboneProbe
         return 0;
     }
 
-    private static void Time(string label, Func<Tensor> forward)
+    /// <summary>Images per second of <paramref name="forward"/> on a batch of 32, after one warm-up pass.</summary>
+    internal static void Time(string label, Func<Tensor> forward)
     {
         using (var scope = NewDisposeScope()) forward();
         var clock = Stopwatch.StartNew();

@@ -26,7 +26,7 @@ internal static class ChannelsLastParity
             manual_seed(1);
             var x = randn(4, 3, size, size).to(dtype);
             var a = model.Backbone.forward(x.contiguous()).to(ScalarType.Float32);
-            var b = model.Backbone.forward(KernelProbe.ChannelsLast(x)).to(ScalarType.Float32);
+            var b = model.Backbone.forward(ImageClassifier.ChannelsLast(x)).to(ScalarType.Float32);
             var scale = a.abs().max().item<float>();
             Console.WriteLine($"{arch} {size} px {dtype}: max |a| {scale:0.000}, max |a-b| / max |a| {(a - b).abs().max().item<float>() / scale:E2}");
         }

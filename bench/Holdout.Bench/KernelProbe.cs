@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Holdout.Models;
 using Holdout.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,7 +45,7 @@ internal static class KernelProbe
                     {
                         var w = folded ? c.Weight * c.Scale.view(-1, 1, 1, 1) : c.Weight;
                         w = w.to(dtype);
-                        if (channelsLast) w = ChannelsLast(w);
+                        if (channelsLast) w = ImageClassifier.ChannelsLast(w);
                         return c with { Weight = w, Bias = folded ? c.Shift.to(dtype) : null };
                     }
                     var pStem = Prepare(stem);
@@ -59,7 +59,7 @@ internal static class KernelProbe
                     Tensor Forward()
                     {
                         var x = input.to(dtype);
-                        if (channelsLast) x = ChannelsLast(x);
+                        if (channelsLast) x = ImageClassifier.ChannelsLast(x);
                         x = Apply(pStem, x, true);
                         x = nn.functional.max_pool2d(x, 3, 2, 1);
                         foreach (var (a, b, down) in pBlocks)
@@ -69,29 +69,14 @@ internal static class KernelProbe
                         }
                         return x.mean([2L, 3L]).to(ScalarType.Float32);
                     }
-                    Time($"{dtype,-9} {(channelsLast ? "channels-last" : "NCHW"),-13} {(folded ? "BN folded" : "BN layer"),-9}", Forward);
+                    BackboneProbe.Time($"{dtype,-9} {(channelsLast ? "channels-last" : "NCHW"),-13} {(folded ? "BN folded" : "BN layer"),-9}", () =>
+                    {
+                        using var g = inference_mode();
+                        return Forward();
+                    });
                 }
             }
         }
         return 0;
-    }
-
-    /// <summary>The same N x C x H x W values stored as N x H x W x C (libtorch's channels_last strides).</summary>
-    internal static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
-    private static void Time(string label, Func<Tensor> forward)
-    {
-        using (var g = inference_mode())
-        {
-            using (var scope = NewDisposeScope()) forward();
-            var clock = Stopwatch.StartNew();
-            const int rounds = 4;
-            for (var i = 0; i < rounds; i++)
-            {
-                using var scope = NewDisposeScope();
-                forward();
-            }
-            Console.WriteLine($"{label}: {rounds * 32 / clock.Elapsed.TotalSeconds:0.0} img/s");
-        }
     }
 }
