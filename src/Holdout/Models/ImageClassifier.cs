@@ -244,7 +244,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     /// 1x1 convolutions give wrong results on channels-last input (stride 2, or maps of 4x4 and below: 18 to 45 % of the
     /// largest feature off, <c>Holdout.Bench cl-parity</c>), and its bfloat16 1x1 convolutions with 1024 outputs (ResNet-50)
     /// die with SIGFPE on small channels-last maps. Its bfloat16 kernels for ResNet-18/34's shapes match the default
-    /// layout's accuracy forward and backward (<c>Holdout.Bench conv-sweep</c>: 2052 shapes and batch sizes; ChannelsLastTests).
+    /// layout's accuracy forward and backward (<c>Holdout.Bench conv-sweep</c>: 2052 shapes and batch sizes; InferenceKernelTests).
     /// </summary>
     internal static Tensor ChannelsLast(Tensor images) =>
         images.dim() != 4 ? images : images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);

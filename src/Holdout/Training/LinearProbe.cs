@@ -99,6 +99,7 @@ public sealed class LinearProbe
         var y = trainLabels.to(head.weight.device);
         var xv = validationFeatures?.to(ScalarType.Float64, head.weight.device);
         var yv = validationLabels?.to(head.weight.device);
+        var validates = xv is not null && yv is not null && xv.shape[0] > 0;
         long classes = head.weight.shape[0], dims = head.weight.shape[1];
         bool hasBias = head.bias is not null;
         var theta = new double[classes * dims + (hasBias ? classes : 0)];
@@ -152,10 +153,8 @@ public sealed class LinearProbe
             iterations += used;
             theta = solution;
             double validation;
-            using (no_grad()) validation = xv is null || yv is null || xv.shape[0] == 0 ? double.NaN : objective.Mean(Logits(AsTensor(theta), xv), yv).item<double>();
+            using (no_grad()) validation = validates ? objective.Mean(Logits(AsTensor(theta), xv!), yv!).item<double>() : double.NaN;
             candidates.Add((decay, validation));
-            // Without validation the strongest penalty is the choice: the weaker ones need not be fitted.
-            if (double.IsNaN(validation) && (xv is null || yv is null || xv.shape[0] == 0)) { best = theta; break; }
             if (best is null || validation < bestValidation)
             {
                 (best, bestValidation, bestDecay) = (theta, validation, decay);
@@ -165,6 +164,8 @@ public sealed class LinearProbe
             {
                 worse++;
             }
+            // Without validation the strongest penalty is the choice: the weaker ones need not be fitted.
+            if (!validates) break;
         }
 
         using (no_grad())
@@ -176,7 +177,7 @@ public sealed class LinearProbe
             var trainLogits = Logits(solution, x);
             var trainLoss = objective.Mean(trainLogits, y).item<double>();
             var trainAccuracy = Accuracy(trainLogits, y);
-            var validationAccuracy = xv is null || yv is null || xv.shape[0] == 0 ? double.NaN : Accuracy(Logits(solution, xv), yv);
+            var validationAccuracy = validates ? Accuracy(Logits(solution, xv!), yv!) : double.NaN;
             return new ProbeResult(bestDecay, iterations, trainLoss, trainAccuracy, bestValidation, validationAccuracy, clock.Elapsed.TotalSeconds, candidates);
         }
     }
