@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Derive samples/beans candidate 'beans-600-128' from the team's shared beans copy (deterministic).
+"""Derive samples/beans candidate 'beans-900-128' from the team's shared beans copy (deterministic).
 
-For each class of shared/datasets/beans/train (never test/), take the first 200 files in byte-wise sorted
-name order (same as `ls | LC_ALL=C sort | head -200`), resize 256x256 -> 128x128 (PIL LANCZOS), save as
+For each class of shared/datasets/beans/train (never test/), take the first 300 files in byte-wise sorted
+name order (same as `ls | LC_ALL=C sort | head -300`), resize 256x256 -> 128x128 (PIL LANCZOS), save as
 baseline JPEG quality 85 (4:2:0 chroma subsampling, no EXIF/ICC/metadata) under the same file name.
 
 Usage: /usr/bin/python3 make.py [SRC_TRAIN_DIR] [OUT_DIR]
@@ -12,7 +12,7 @@ import os
 import sys
 from PIL import Image
 
-N, SIZE, QUALITY = 200, 128, 85
+N, SIZE, QUALITY = 300, 128, 85
 CLASSES = ["angular_leaf_spot", "bean_rust", "healthy"]
 
 src = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/datasets/beans/train"

@@ -2,7 +2,7 @@ using Holdout.Data;
 
 namespace Holdout.Tests;
 
-/// <summary>The real bean-leaf photos committed in the repository's <c>samples/beans</c> (three classes, 200 each, 128x128).</summary>
+/// <summary>The real bean-leaf photos committed in the repository's <c>samples/beans</c> (three classes, 300 each, 128x128).</summary>
 internal static class SampleBeans
 {
     public static readonly string[] Classes = ["angular_leaf_spot", "bean_rust", "healthy"];

@@ -48,7 +48,7 @@ public sealed class DoctorCalibrationTests
         ["bundled resnet18 fine-tune, bean photos, 3 classes, 64 px"] = new(_ => SampleBeans.Folder, Tiny(Architecture.ResNet18, 64)),
         ["bundled resnet18 fine-tune (the defaults), bean photos, 3 classes, 128 px"] = new(_ => SampleBeans.Folder, Tiny(Architecture.ResNet18, 128)),
         ["bundled resnet18 fine-tune with --train-bn, bean photos, 3 classes, 64 px"] = new(_ => SampleBeans.Folder, Tiny(Architecture.ResNet18, 64) with { TrainBatchNorm = true }),
-        ["bundled resnet18 frozen, no augmentation, bean photos healthy 60 vs diseased 120, 96 px"] = new(f => BeansManifest(f, permuted: false),
+        ["bundled resnet18 frozen, no augmentation, bean photos healthy vs diseased (1:2), 96 px"] = new(f => BeansManifest(f, permuted: false),
             Tiny(Architecture.ResNet18, 96) with { Recipe = RecipeKind.Frozen, Augment = "none" }),
         ["bundled resnet18 fine-tune, bean photos with shuffled labels, 64 px"] = new(f => BeansManifest(f, permuted: true), Tiny(Architecture.ResNet18, 64)),
         ["simple-cnn, colour squares with shuffled labels, 32 px"] = new(f => Permuted(f, TinyImageFolder.Create(f, 50)), Tiny(Architecture.SimpleCnn, 32)),
@@ -63,7 +63,7 @@ public sealed class DoctorCalibrationTests
         "bundled resnet18 fine-tune, bean photos, 3 classes, 64 px",
         "bundled resnet18 fine-tune (the defaults), bean photos, 3 classes, 128 px",
         "bundled resnet18 fine-tune with --train-bn, bean photos, 3 classes, 64 px",
-        "bundled resnet18 frozen, no augmentation, bean photos healthy 60 vs diseased 120, 96 px",
+        "bundled resnet18 frozen, no augmentation, bean photos healthy vs diseased (1:2), 96 px",
     ];
 
     /// <summary>samples/beans as a manifest labelled healthy / diseased, or with the three labels shuffled among the photos.</summary>
