@@ -16,8 +16,8 @@ public sealed class FineTune : Recipe
     /// <summary>Creates the recipe.</summary>
     /// <param name="epochs">Total epochs, freeze epochs included. Defaults to 5.</param>
     /// <param name="freezeEpochs">Epochs that train only the head first. Defaults to 1.</param>
-    /// <param name="learningRate">The head's peak learning rate. Defaults to null: 3e-4 after a linear probe (the
-    /// all-layers phase trains at half of it; see <see cref="TrainRunOptions.EffectiveLearningRate"/>), 1e-3 without.</param>
+    /// <param name="learningRate">The head's peak learning rate. Defaults to null: 1e-3 (the all-layers phase trains at
+    /// half of it; see <see cref="TrainRunOptions.EffectiveLearningRate"/>).</param>
     /// <param name="learningRateMultiplier">How many times lower the earliest layers' rate is in the all-layers phase. Defaults to 100.</param>
     /// <param name="schedule">The schedule of each phase. Defaults to one-cycle.</param>
     /// <param name="probe">The head phase is a linear probe on cached features (one history row); false trains the head
@@ -25,7 +25,7 @@ public sealed class FineTune : Recipe
     /// <exception cref="HoldoutException">The epochs are not a valid fine-tune plan.</exception>
     public FineTune(int epochs = 5, int freezeEpochs = 1, double? learningRate = null, double learningRateMultiplier = 100, ScheduleKind schedule = ScheduleKind.OneCycle,
         bool probe = true)
-        : base(Plan(AtLeastOneEpoch(epochs), freezeEpochs, learningRate ?? (probe ? 3e-4 : 1e-3), learningRateMultiplier, schedule, probe))
+        : base(Plan(AtLeastOneEpoch(epochs), freezeEpochs, learningRate ?? 1e-3, learningRateMultiplier, schedule, probe))
     {
     }
 

@@ -7,7 +7,7 @@ namespace Holdout.Tests.Runs;
 public sealed class TrainRunOptionsTests
 {
     [Fact]
-    public void Should_keep_pretrained_batchnorm_statistics_and_a_lower_rate_only_where_a_probe_starts_a_fine_tune()
+    public void Should_keep_pretrained_batchnorm_statistics_only_where_a_fine_tune_unfreezes_a_pretrained_backbone()
     {
         // Given the defaults of each recipe, and the explicit choices
         var fineTune = new TrainRunOptions();
@@ -16,13 +16,15 @@ public sealed class TrainRunOptionsTests
         var scratch = new TrainRunOptions(Model: Architecture.SimpleCnn);
         var trainBn = new TrainRunOptions(TrainBatchNorm: true);
 
-        // Then fine-tune keeps the pretrained statistics (lr 3e-4 after the probe, 1e-3 without); the others use batch statistics once unfrozen
+        // Then fine-tune keeps the pretrained statistics; the others use batch statistics once unfrozen. Every recipe of a
+        // ResNet starts at lr 1e-3, with or without the probe; the simple CNN from scratch at 2e-3
         Assert.Equal(BatchNormPolicy.AlwaysEval, fineTune.EffectiveBatchNorm);
-        Assert.Equal(3e-4, fineTune.EffectiveLearningRate);
+        Assert.Equal(1e-3, fineTune.EffectiveLearningRate);
         Assert.Equal(1e-3, fastai.EffectiveLearningRate);
         Assert.Equal(BatchNormPolicy.FrozenStaysInEval, frozen.EffectiveBatchNorm);
         Assert.Equal(1e-3, frozen.EffectiveLearningRate);
         Assert.Equal(BatchNormPolicy.FrozenStaysInEval, scratch.EffectiveBatchNorm);
+        Assert.Equal(2e-3, scratch.EffectiveLearningRate);
         Assert.Equal(BatchNormPolicy.TrainBatchNorm, trainBn.EffectiveBatchNorm);
     }
 
