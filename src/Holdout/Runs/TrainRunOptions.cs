@@ -95,8 +95,8 @@ public sealed record TrainRunOptions(
     /// <summary>
     /// The head learning rate actually used: 2e-3 for the simple CNN, 1e-3 otherwise (the fine-tune recipe's all-layers
     /// phase trains at half of it). Measured on 2026-12-03 against the 3e-4 used before (docs/defaults-study.md): after
-    /// the linear probe, 1e-3 ended with the lower validation loss on samples/beans (mean of three seeds 0.219 against
-    /// 0.270) and on the shared beans set (two seeds, 0.151 against 0.207).
+    /// the linear probe, 1e-3 ended with the lower validation loss on samples/beans and the shared beans set (means of
+    /// three seeds: 0.219 against 0.270, 0.159 against 0.192) and on sign-language-digits (0.105 against 0.120).
     /// </summary>
     public double EffectiveLearningRate => LearningRate ?? (Model == Architecture.SimpleCnn ? 2e-3 : 1e-3);
 
