@@ -20,6 +20,7 @@ return args.FirstOrDefault() switch
     "kernels" => KernelProbe.Run(args.Skip(1).ToArray()),
     "cl-parity" => ChannelsLastParity.Run(args.Skip(1).ToArray()),
     "conv-sweep" => ConvSweep.Run(args.Skip(1).ToArray()),
+    "region" => RegionProbe.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
@@ -42,6 +43,7 @@ static int Usage()
           cl-parity [ResNet18,ResNet34,ResNet50] [32,64,96,224]   backbone features channels-last vs default layout
           conv-sweep                                 bf16 channels-last convolutions of ResNet-18/34 shapes vs default layout, forward + backward
           backbone / load                            where evaluation and start-up time go
+          decode DIR / region DIR                    single-thread JPEG decode and render ms/image; region decode vs whole (and where they differ)
           hashes DIR                                         perceptual-hash distances: copies vs distinct images
           dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
         """);

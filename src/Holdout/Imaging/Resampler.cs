@@ -19,11 +19,20 @@ internal static unsafe class Resampler
     /// <summary>Taps of one output coordinate: first source index, count, and an offset into the weight array.</summary>
     private readonly record struct Taps(int First, int Count, int WeightOffset);
 
+    /// <summary>
+    /// Resamples the region (<paramref name="regionX"/>, <paramref name="regionY"/>, <paramref name="regionWidth"/> x
+    /// <paramref name="regionHeight"/>) of a <paramref name="width"/> x <paramref name="height"/> RGBA image into the
+    /// <paramref name="size"/> x <paramref name="size"/> target. <paramref name="source"/> points at pixel
+    /// (<paramref name="originX"/>, <paramref name="originY"/>) of that image: only the rows and columns of
+    /// <see cref="SourceExtent"/> need to be there (a region decode), and the result is the same as from the whole image.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first image: skip the unoptimised tier
     public static void Resize(byte* source, int width, int height, int sourceRowBytes,
         double regionX, double regionY, double regionWidth, double regionHeight,
-        byte* target, int size, int targetRowBytes, bool flipHorizontal, bool flipVertical)
+        byte* target, int size, int targetRowBytes, bool flipHorizontal, bool flipVertical, int originX = 0, int originY = 0)
     {
+        // Address the whole image's coordinates; nothing outside the present rows and columns is read.
+        source -= (long)originY * sourceRowBytes + originX * 4L;
         if (regionWidth == size && regionHeight == size && regionX == Math.Floor(regionX) && regionY == Math.Floor(regionY)
             && regionX >= 0 && regionY >= 0 && regionX + size <= width && regionY + size <= height)
         {
@@ -134,6 +143,17 @@ internal static unsafe class Resampler
     }
 
     private static byte ToByte(float value) => value <= 0 ? (byte)0 : value >= 255 ? (byte)255 : (byte)(value + 0.5f);
+
+    /// <summary>
+    /// The source pixels [first, end) along one axis that resampling <paramref name="length"/> pixels from
+    /// <paramref name="start"/> to <paramref name="size"/> may read (the filter's support around the region, clipped to
+    /// 0..<paramref name="limit"/>): a superset of what <see cref="Coefficients"/> takes.
+    /// </summary>
+    public static (int First, int End) SourceExtent(double start, double length, int limit, int size)
+    {
+        var support = Math.Max(length / size, 1.0);
+        return (Math.Max(0, (int)Math.Floor(start - support) - 1), Math.Min(limit, (int)Math.Ceiling(start + length + support) + 1));
+    }
 
     /// <summary>PIL-style coefficients: output pixel centre maps into the region; triangle filter of radius max(1, scale).</summary>
     private static (Taps[] Taps, float[] Weights) Coefficients(double start, double length, int limit, int size)

@@ -5,7 +5,8 @@ namespace Holdout.Imaging;
 
 /// <summary>
 /// Turns one image file into the model's input (3 x size x size floats, channel-major) in a single resampling pass:
-/// decode into a reused buffer (JPEG scaled down while decoding when the region allows), then one resampling of the
+/// decode into a reused buffer (JPEG scaled down while decoding when the region allows, and only the region's rows
+/// and columns when there is no rotation), then one resampling of the
 /// region to size x size — the SIMD separable <see cref="Resampler"/> (antialiased, flips folded in) when there is no
 /// rotation, else one canvas draw whose matrix does crop, rotation, flips and resize together — then colour jitter
 /// and the <see cref="Preprocessing"/> normalisation. One renderer per thread (it owns scratch buffers); not
@@ -45,6 +46,15 @@ internal sealed class SampleRenderer : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Decode only the region an axis-aligned crop reads, where the file allows (upright JPEGs): the same pixels as the
+    /// whole decode, in a fraction of the time. True by default; false decodes every image whole.
+    /// </summary>
+    internal bool RegionDecode { get; init; } = true;
+
+    /// <summary>How many images this renderer drew from a region decode (for tests and probes).</summary>
+    internal int RegionDecodes { get; private set; }
 
     /// <summary>Floats per rendered image: 3 x size x size.</summary>
     public int Length => 3 * _size * _size;
@@ -106,6 +116,10 @@ internal sealed class SampleRenderer : IDisposable
             ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
         // Decode just large enough that the region still has at least size pixels each way.
         var minimumScale = Math.Max(_size / parameters.CropWidth, _size / parameters.CropHeight);
+        if (parameters.RotationDegrees == 0 && RegionDecode && TryDrawRegion(source, parameters, Math.Min(1.0, minimumScale)))
+        {
+            return parameters;
+        }
         if (!source.TryDecode(Math.Min(1.0, minimumScale), _decodeBuffer, out var decoded, out var reason))
         {
             throw new HoldoutException($"Cannot decode image '{path}': {reason}. Replace or remove the file.");
@@ -113,6 +127,36 @@ internal sealed class SampleRenderer : IDisposable
         using var bitmap = decoded!;
         Draw(bitmap, source.Width, source.Height, parameters);
         return parameters;
+    }
+
+    /// <summary>
+    /// The axis-aligned case on an upright JPEG: decode only the rows and columns the resampling reads (plus two pixels
+    /// each side, see <see cref="ImageSource.TryDecodeRegion"/>) and resample from there, with exactly the result of the
+    /// whole decode. False when the image or codec does not allow it.
+    /// </summary>
+    private unsafe bool TryDrawRegion(ImageSource source, AugmentationParameters p, double minimumScale)
+    {
+        if (!source.SupportsRegionDecode)
+        {
+            return false;
+        }
+        var size = source.DecodeSizeFor(minimumScale);
+        var scaleX = (double)size.Width / source.Width;
+        var scaleY = (double)size.Height / source.Height;
+        var (x0, x1) = Resampler.SourceExtent(p.CropX * scaleX, p.CropWidth * scaleX, size.Width, _size);
+        var (y0, y1) = Resampler.SourceExtent(p.CropY * scaleY, p.CropHeight * scaleY, size.Height, _size);
+        if (!source.TryDecodeRegion(size, new SKRectI(x0 - 2, y0 - 2, x1 + 2, y1 + 2), _decodeBuffer, out var region, out var decoded))
+        {
+            return false;
+        }
+        using (region)
+        {
+            Resampler.Resize((byte*)region!.GetPixels(), size.Width, size.Height, region.RowBytes,
+                p.CropX * scaleX, p.CropY * scaleY, p.CropWidth * scaleX, p.CropHeight * scaleY,
+                (byte*)_target.GetPixels(), _size, _target.RowBytes, p.FlipHorizontal, p.FlipVertical, decoded.Left, decoded.Top);
+        }
+        RegionDecodes++;
+        return true;
     }
 
     private unsafe void Draw(SKBitmap bitmap, int displayedWidth, int displayedHeight, AugmentationParameters p)
