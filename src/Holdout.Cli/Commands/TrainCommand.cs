@@ -77,6 +77,10 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("What the backbone's BatchNorm layers do in training: always-eval (pretrained statistics throughout, Keras's advice for fine-tuning), frozen-stays-in-eval (statistics of the batch once a stage is unfrozen) or train-batch-norm (fastai's train_bn). Default: always-eval for fine-tune, frozen-stays-in-eval otherwise")]
         public string? BatchNorm { get; init; }
 
+        [CommandOption("--eval-size <PX>")]
+        [Description("Side in pixels at which validation, test and prediction images are evaluated after training. Default: chosen on validation loss between --image-size and the larger size at which objects look as big as in the training crops (FixRes: 256 for 224 with --augment standard); recorded in best.holdout.")]
+        public int? EvalSize { get; init; }
+
         [CommandOption("--drop-last")]
         [Description("Drop the last partial training batch.")]
         public bool DropLast { get; init; }
@@ -113,6 +117,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             Strict = Strict,
             DropLast = DropLast,
             Probe = !NoProbe,
+            EvalImageSize = EvalSize,
         };
     }
 

@@ -48,12 +48,15 @@ public sealed class BatchLoader : IBatchSource
     public static BatchLoader ForTraining(IReadOnlyList<ImageSample> samples, Preprocessing preprocessing, BatchLoaderOptions? options = null) =>
         new(samples, preprocessing, options ?? new BatchLoaderOptions(), training: true);
 
-    /// <summary>An evaluation loader: fixed order, every sample once, partial batch included, no augmentation.</summary>
+    /// <summary>
+    /// An evaluation loader: fixed order, every sample once, partial batch included, no augmentation, rendered at the
+    /// preprocessing's <see cref="Preprocessing.EvaluationSize"/>.
+    /// </summary>
     /// <param name="samples">The split's samples.</param>
     /// <param name="preprocessing">The model's preprocessing.</param>
     /// <param name="options">Batch size, workers and prefetch (augmentation, seed and drop-last are ignored); defaults to <see cref="BatchLoaderOptions"/>'s defaults.</param>
     public static BatchLoader ForEvaluation(IReadOnlyList<ImageSample> samples, Preprocessing preprocessing, BatchLoaderOptions? options = null) =>
-        new(samples, preprocessing, options ?? new BatchLoaderOptions(), training: false);
+        new(samples, (preprocessing ?? throw new ArgumentNullException(nameof(preprocessing))).ForEvaluation(), options ?? new BatchLoaderOptions(), training: false);
 
     /// <summary>True for a training loader.</summary>
     public bool IsTraining { get; }

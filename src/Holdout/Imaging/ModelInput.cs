@@ -3,8 +3,9 @@ using TorchSharp;
 namespace Holdout.Imaging;
 
 /// <summary>
-/// One image prepared exactly as evaluation batches prepare it (decode, <see cref="Preprocessing.EvalResize"/>,
-/// normalisation from the <see cref="Preprocessing"/>): the single-image path for prediction.
+/// One image prepared exactly as evaluation batches prepare it (decode, <see cref="Preprocessing.EvalResize"/> to
+/// <see cref="Preprocessing.EvaluationSize"/>, normalisation from the <see cref="Preprocessing"/>): the single-image
+/// path for prediction.
 /// </summary>
 internal static class ModelInput
 {
@@ -14,7 +15,7 @@ internal static class ModelInput
     /// <exception cref="HoldoutException">The file cannot be read or decoded.</exception>
     public static float[] FromFile(string path, Preprocessing preprocessing)
     {
-        using var renderer = new SampleRenderer(preprocessing);
+        using var renderer = new SampleRenderer(preprocessing.ForEvaluation());
         var values = new float[renderer.Length];
         renderer.Render(path, null, values);
         return values;
@@ -25,7 +26,7 @@ internal static class ModelInput
     /// <param name="preprocessing">The model's preprocessing.</param>
     public static torch.Tensor TensorFromFile(string path, Preprocessing preprocessing)
     {
-        var size = preprocessing.InputSize;
+        var size = preprocessing.EvaluationSize;
         return torch.tensor(FromFile(path, preprocessing), [3, size, size]);
     }
 }

@@ -12,14 +12,32 @@ namespace Holdout.Imaging;
 /// <param name="Mean">Per-channel mean to subtract, in <paramref name="ColorOrder"/> and <paramref name="Scale"/>.</param>
 /// <param name="Std">Per-channel std to divide by, in the same order and scale.</param>
 /// <param name="EvalResize">How evaluation images are resized. Defaults to resize-and-centre-crop.</param>
+/// <param name="EvalSize">The square side evaluation and prediction images are rendered at, when it differs from
+/// <paramref name="InputSize"/> (the training size): a model trained on random resized crops sees objects larger than a
+/// centre crop of the same size shows them, and a model whose head pools globally takes any input size (FixRes,
+/// Touvron et al., NeurIPS 2019). Defaults to null: <paramref name="InputSize"/>.</param>
 public sealed record Preprocessing(
     int InputSize,
     ColorOrder ColorOrder,
     ValueScale Scale,
     float[] Mean,
     float[] Std,
-    EvalResize EvalResize = EvalResize.ResizeAndCenterCrop)
+    EvalResize EvalResize = EvalResize.ResizeAndCenterCrop,
+    int? EvalSize = null)
 {
+    /// <summary>The side evaluation and prediction images are rendered at: <see cref="EvalSize"/>, else <see cref="InputSize"/>.</summary>
+    public int EvaluationSize => EvalSize ?? InputSize;
+
+    /// <summary>
+    /// The preprocessing of evaluation and prediction: the same normalisation at <see cref="EvaluationSize"/>
+    /// (what <see cref="Data.BatchLoader.ForEvaluation"/>, prediction and the ONNX export render).
+    /// </summary>
+    public Preprocessing ForEvaluation() => EvalSize is { } size && size != InputSize ? this with { InputSize = size, EvalSize = null } : this;
+
+    /// <summary>This preprocessing with evaluation at <paramref name="size"/> (null or the input size: the input size).</summary>
+    /// <param name="size">The evaluation side in pixels.</param>
+    public Preprocessing WithEvaluationSize(int? size) => this with { EvalSize = size == InputSize ? null : size };
+
     /// <summary>torchvision's ImageNet preprocessing: RGB, 0..1, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).</summary>
     public static Preprocessing ImageNetTorchvision(int inputSize = 224) =>
         new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
@@ -62,8 +80,8 @@ public sealed record Preprocessing(
     /// <inheritdoc/>
     public bool Equals(Preprocessing? other) =>
         other is not null && InputSize == other.InputSize && ColorOrder == other.ColorOrder && Scale == other.Scale &&
-        Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std) && EvalResize == other.EvalResize;
+        Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std) && EvalResize == other.EvalResize && EvaluationSize == other.EvaluationSize;
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(InputSize, ColorOrder, Scale, Mean[0], Std[0], EvalResize);
+    public override int GetHashCode() => HashCode.Combine(InputSize, ColorOrder, Scale, Mean[0], Std[0], EvalResize, EvaluationSize);
 }

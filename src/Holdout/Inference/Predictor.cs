@@ -99,7 +99,7 @@ public sealed class Predictor : IDisposable
 
     private ImagePrediction[] PredictBatch(string[] paths, CancellationToken cancellationToken)
     {
-        var preprocessing = Preprocessing;
+        var preprocessing = Preprocessing.ForEvaluation();
         var takesPixels = _backend.TakesPixels;
         int size = preprocessing.InputSize, length = 3 * size * size;
         var images = new Array?[paths.Length];

@@ -33,6 +33,7 @@ public sealed record BackboneSpec(
             ["mean"] = new JsonArray(Preprocessing.Mean.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
             ["std"] = new JsonArray(Preprocessing.Std.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
             ["eval_resize"] = Preprocessing.EvalResize.ToString(),
+            ["eval_size"] = Preprocessing.EvaluationSize,
         },
         ["feature_dimension"] = FeatureDimension,
         ["weights_source"] = WeightsSource,
@@ -55,6 +56,8 @@ public sealed record BackboneSpec(
                 p["mean"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray(),
                 p["std"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray(),
                 Enum.Parse<EvalResize>(p["eval_resize"]!.GetValue<string>()));
+            // Written since 2026-12-03; older specs evaluate at the input size.
+            preprocessing = preprocessing.WithEvaluationSize(p["eval_size"]?.GetValue<int>());
             return new BackboneSpec(
                 json["architecture"]!.GetValue<string>(),
                 preprocessing,

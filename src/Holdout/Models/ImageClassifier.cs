@@ -54,7 +54,33 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     }
 
     /// <summary>How the input must be prepared, what the backbone is and where its weights came from.</summary>
-    public BackboneSpec Spec { get; }
+    public BackboneSpec Spec { get; private set; }
+
+    /// <summary>True when the head pools the backbone's map globally, so the model takes any input size.</summary>
+    public bool TakesAnyInputSize => _pooling == HeadPooling.Average && Layout is not null;
+
+    /// <summary>
+    /// The side evaluation and prediction render images at (<see cref="Imaging.Preprocessing.EvaluationSize"/> of
+    /// <see cref="Spec"/>); training always renders at <see cref="ModelOptions.ImageSize"/>. A model whose head flattens
+    /// its map (the simple CNN, <see cref="HeadPooling.Flatten"/>) takes only its input size.
+    /// </summary>
+    /// <exception cref="HoldoutException">The size is out of range, or differs from the input size of a model that
+    /// takes only that.</exception>
+    public int EvaluationSize
+    {
+        get => Spec.Preprocessing.EvaluationSize;
+        set
+        {
+            if (value == Spec.Preprocessing.EvaluationSize) return;
+            if (value < 32 || value > ModelBundle.MaxImageSize)
+                throw new HoldoutException($"The evaluation size must be from 32 to {ModelBundle.MaxImageSize} pixels, got {value}.");
+            if (value != Options.ImageSize && !TakesAnyInputSize)
+                throw new HoldoutException(
+                    $"This model's head flattens its feature map, so it only takes {Options.ImageSize} x {Options.ImageSize} input; it cannot evaluate at {value} pixels. " +
+                    "Leave --eval-size out, or use a ResNet with the default (average-pooling) head.");
+            Spec = Spec with { Preprocessing = Spec.Preprocessing.WithEvaluationSize(value) };
+        }
+    }
 
     /// <summary>Class names in label order (output index i is class ClassNames[i]).</summary>
     public IReadOnlyList<string> ClassNames { get; }

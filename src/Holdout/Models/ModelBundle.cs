@@ -28,8 +28,12 @@ public static class ModelBundle
     /// <summary>The value of the <c>format</c> metadata entry.</summary>
     public const string FormatName = "holdout-model";
 
-    /// <summary>The version of the description written by this library.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The newest version of the description this library reads and writes: 2 since the evaluation size
+    /// (<see cref="ImageClassifier.EvaluationSize"/>). A bundle whose evaluation size is its input size is still written as
+    /// version 1, which older Holdouts read the same way.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     /// <summary>The Holdout library version written into bundles.</summary>
     public static string LibraryVersion { get; } =
@@ -130,9 +134,10 @@ public static class ModelBundle
             isPretrained = description["is_pretrained"]!.GetValue<bool>();
             frozenBatchNorm = Enum.Parse<BatchNormPolicy>(description["frozen_batch_norm"]!.GetValue<string>());
         }
-        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException or HoldoutException)
         {
-            throw Damaged(path, $"its description cannot be read ({e.Message})");
+            // HoldoutException: the spec's own reader refused a field (e.g. an evaluation size that is not a number).
+            throw Damaged(path, $"its description cannot be read ({e.Message.TrimEnd('.')})");
         }
         if ((options.Architecture == Architecture.SimpleCnn) != (layout is null))
             throw Damaged(path, "its description's architecture and layout disagree");
@@ -191,6 +196,9 @@ public static class ModelBundle
         var prep = spec.Preprocessing;
         Require(size is >= 8 and <= MaxImageSize, $"its input size {size} is outside 8..{MaxImageSize} pixels");
         Require(prep.InputSize == size, $"its preprocessing's input size {prep.InputSize} differs from the model's {size}");
+        Require(prep.EvaluationSize is >= 8 and <= MaxImageSize, $"its evaluation size {prep.EvaluationSize} is outside 8..{MaxImageSize} pixels");
+        Require(prep.EvaluationSize == size || (layout is not null && options.EffectiveHead.Pooling == HeadPooling.Average),
+            $"its evaluation size {prep.EvaluationSize} differs from the input size {size} of a head that flattens its map");
         Require(prep.Mean.Length == 3 && prep.Std.Length == 3 && prep.Mean.All(float.IsFinite) && prep.Std.All(s => float.IsFinite(s) && s != 0),
             "its preprocessing needs three finite means and three finite, non-zero standard deviations");
         Require(options.ClassNames.Count >= 1 && options.ClassNames.All(n => !string.IsNullOrEmpty(n)), "it names no classes, or an empty one");
@@ -233,7 +241,7 @@ public static class ModelBundle
         var head = options.EffectiveHead;
         return new JsonObject
         {
-            ["format_version"] = FormatVersion,
+            ["format_version"] = model.Spec.Preprocessing.EvalSize is null ? 1 : FormatVersion,
             ["library_version"] = LibraryVersion,
             ["options"] = new JsonObject
             {

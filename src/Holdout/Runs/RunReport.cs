@@ -46,7 +46,7 @@ public static class RunReport
         {
             Title = $"Holdout run {Path.GetFileName(Path.GetFullPath(files.Folder).TrimEnd(Path.DirectorySeparatorChar))}",
             CreatedAt = config.Created,
-            Configuration = config.Flatten(),
+            Configuration = [.. config.Flatten(), .. EvaluationSize(summary)],
             ClassNames = manifest?.ClassNames ?? metrics?.ClassNames ?? [],
             Splits = manifest is null ? [] : SplitCounts(manifest),
             SkippedFiles = summary?["skipped"] is JsonArray skipped
@@ -63,6 +63,18 @@ public static class RunReport
             BatchPreviewPng = File.Exists(files.Preview) ? File.ReadAllBytes(files.Preview) : null,
             BatchPreviewCaption = "A training batch exactly as the model sees it (augmented, normalised, then mapped back to pixels).",
         };
+    }
+
+    /// <summary>The size the run evaluated at, and the validation losses it was chosen on (summary.json).</summary>
+    private static IEnumerable<KeyValuePair<string, string>> EvaluationSize(JsonObject? summary)
+    {
+        if (summary?["eval_image_size"]?.GetValue<int>() is not int size) yield break;
+        var losses = summary["eval_image_size_validation_loss"] is JsonObject candidates
+            ? string.Join(", ", candidates.Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Value!.GetValue<double>():0.0000} at {c.Key} px")))
+            : null;
+        yield return new("evaluation.image_size", losses is null
+            ? size.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{size} (chosen on validation loss: {losses})"));
     }
 
     private static List<SplitCounts> SplitCounts(SplitManifest manifest)

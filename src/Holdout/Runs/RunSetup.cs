@@ -259,6 +259,49 @@ public sealed class RunSetup : IDisposable
             ? Evaluator.Predict(Head, Features(split).View(Options.BatchSize, shuffle: false), Loss, cancellationToken: cancellationToken)
             : Evaluator.Predict(Model, Evaluation(split), Loss, cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// Sets the side validation, test and prediction images are rendered at (<see cref="ImageClassifier.EvaluationSize"/>),
+    /// dropping the evaluation loaders and cached features of the old size.
+    /// </summary>
+    /// <param name="size">The evaluation side in pixels.</param>
+    /// <exception cref="HoldoutException">The model cannot take that size (see <see cref="ImageClassifier.EvaluationSize"/>).</exception>
+    public void UseEvaluationSize(int size)
+    {
+        if (size == Model.EvaluationSize) return;
+        Model.EvaluationSize = size;
+        _evaluation.Clear();
+        foreach (var cache in _features.Values) cache.Dispose();
+        _features.Clear();
+    }
+
+    /// <summary>
+    /// After training, chooses the side validation, test and prediction images are rendered at and sets it
+    /// (<see cref="UseEvaluationSize"/>): <see cref="TrainRunOptions.EvalImageSize"/> when given; otherwise the training
+    /// size and <see cref="TrainRunOptions.FixResEvalSize"/> compete on the validation loss of the current weights and the
+    /// lower wins (ties keep the training size). Without validation images, with a model that takes only its input size,
+    /// or when the two sizes are the same, evaluation stays at the training size.
+    /// </summary>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public EvaluationSizeChoice ChooseEvaluationSize(CancellationToken cancellationToken = default)
+    {
+        var training = Options.EffectiveImageSize;
+        if (Options.EvalImageSize is { } given)
+        {
+            UseEvaluationSize(given);
+            return new EvaluationSizeChoice(given, new Dictionary<int, double>());
+        }
+        var candidate = Model.TakesAnyInputSize ? Options.FixResEvalSize(Preprocessing.EvalResize) : training;
+        UseEvaluationSize(training);
+        if (candidate == training || Evaluation(DataSplit.Validation).SampleCount == 0) return new EvaluationSizeChoice(training, new Dictionary<int, double>());
+        var atTraining = Predict(DataSplit.Validation, cancellationToken);
+        UseEvaluationSize(candidate);
+        var atCandidate = Predict(DataSplit.Validation, cancellationToken);
+        var losses = new Dictionary<int, double> { [training] = atTraining.Loss, [candidate] = atCandidate.Loss };
+        if (atCandidate.Loss < atTraining.Loss) return new EvaluationSizeChoice(candidate, losses, atCandidate);
+        UseEvaluationSize(training);
+        return new EvaluationSizeChoice(training, losses, atTraining);
+    }
+
     /// <summary>Accuracy, per-class metrics, confusion and calibration of the model on one split.</summary>
     /// <param name="split">The split.</param>
     /// <param name="cancellationToken">Stops between batches.</param>

@@ -12,7 +12,7 @@ internal static class RunSummary
     /// <summary>The document. Each split's <c>loss</c> is the run's own loss (the one <c>val_loss</c> reports).</summary>
     public static JsonObject Create(TrainRunOptions options, ImageClassifier model, Recipe recipe, IReadOnlyList<EpochRecord> history, int bestEpoch,
         IReadOnlyDictionary<DataSplit, ClassificationMetrics> metrics, Trainer trainer, IReadOnlyDictionary<DataSplit, Predictions> predictions,
-        double seconds, string? stopReason, IReadOnlyList<SkippedFile> skipped)
+        double seconds, string? stopReason, IReadOnlyList<SkippedFile> skipped, EvaluationSizeChoice? evaluationSize = null)
     {
         var summary = new JsonObject
         {
@@ -26,6 +26,11 @@ internal static class RunSummary
             ["epochs_run"] = history.Count,
             ["epochs_planned"] = options.Epochs,
             ["best_epoch"] = bestEpoch,
+            ["image_size"] = options.EffectiveImageSize,
+            ["eval_image_size"] = model.EvaluationSize,
+            ["eval_image_size_validation_loss"] = evaluationSize is { ValidationLoss.Count: > 0 } choice
+                ? new JsonObject([.. choice.ValidationLoss.Select(c => KeyValuePair.Create(c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)c.Value))])
+                : null,
             ["stop_reason"] = stopReason,
             ["skipped_files"] = skipped.Count,
             ["skipped"] = new JsonArray([.. skipped.Select(s => (JsonNode)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason })]),

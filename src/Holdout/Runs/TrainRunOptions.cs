@@ -47,6 +47,9 @@ namespace Holdout.Runs;
 /// so the features the probe was fitted on do not shift when every layer unfreezes),
 /// <see cref="BatchNormPolicy.FrozenStaysInEval"/> otherwise; <see cref="TrainBatchNorm"/> means
 /// <see cref="BatchNormPolicy.TrainBatchNorm"/>.</param>
+/// <param name="EvalImageSize">The side validation, test and prediction images are rendered at after training. Defaults to
+/// null: chosen on validation between <see cref="EffectiveImageSize"/> and <see cref="FixResEvalSize"/> (see
+/// <see cref="RunSetup.ChooseEvaluationSize"/>).</param>
 public sealed record TrainRunOptions(
     string? Data = null,
     Architecture Model = Architecture.ResNet18,
@@ -75,7 +78,8 @@ public sealed record TrainRunOptions(
     bool DropLast = false,
     Precision Precision = Precision.Auto,
     bool Probe = true,
-    BatchNormPolicy? BatchNorm = null)
+    BatchNormPolicy? BatchNorm = null,
+    int? EvalImageSize = null)
 {
     /// <summary>The metrics <see cref="Monitor"/> may name.</summary>
     public static IReadOnlyList<string> Monitors { get; } = ["val_loss", "val_acc", "loss", "acc"];
@@ -100,6 +104,26 @@ public sealed record TrainRunOptions(
     /// </summary>
     public double EffectiveLearningRate => LearningRate ?? (Model == Architecture.SimpleCnn ? 2e-3 : 1e-3);
 
+    /// <summary>
+    /// The evaluation size FixRes (Touvron et al., "Fixing the train-test resolution discrepancy", NeurIPS 2019) suggests
+    /// for this training: a random resized crop of area fraction s (uniform in the preset's range) shows objects
+    /// <c>f / E[sqrt(s)]</c> times larger than evaluation does (f: the evaluation region's side as a fraction of the
+    /// image, 0.875 for the centre crop), so evaluation enlarges its input by that factor, rounded to 16 pixels:
+    /// 224 -> 256 for the <c>standard</c> preset (area 25-100 %), 224 for <c>light</c> (60-100 %). The training size
+    /// when training has no random crop.
+    /// </summary>
+    /// <param name="evalResize">How the model's evaluation resizes (its preprocessing's).</param>
+    public int FixResEvalSize(EvalResize evalResize = EvalResize.ResizeAndCenterCrop)
+    {
+        var size = EffectiveImageSize;
+        var augmentation = AugmentationOptions.Preset(Augment);
+        if (!augmentation.HasRandomCrop) return size;
+        double a = augmentation.CropScaleMin, b = augmentation.CropScaleMax;
+        var meanSide = b > a ? 2.0 / 3.0 * (Math.Pow(b, 1.5) - Math.Pow(a, 1.5)) / (b - a) : Math.Sqrt(a);
+        var evaluated = evalResize == EvalResize.ResizeAndCenterCrop ? 0.875 : 1.0;
+        return (int)Math.Round(size * evaluated / meanSide / 16, MidpointRounding.AwayFromZero) * 16;
+    }
+
     /// <summary>The BatchNorm policy actually used (see <see cref="BatchNorm"/>).</summary>
     public BatchNormPolicy EffectiveBatchNorm => TrainBatchNorm ? BatchNormPolicy.TrainBatchNorm
         : BatchNorm ?? (EffectiveRecipe == RecipeKind.FineTune ? BatchNormPolicy.AlwaysEval : BatchNormPolicy.FrozenStaysInEval);
@@ -111,6 +135,9 @@ public sealed record TrainRunOptions(
         if (Epochs < 1) throw new HoldoutException($"--epochs must be at least 1, got {Epochs}.");
         if (BatchSize < 1) throw new HoldoutException($"--batch-size must be at least 1, got {BatchSize}.");
         if (EffectiveImageSize < 32) throw new HoldoutException($"--image-size must be at least 32 pixels, got {EffectiveImageSize}.");
+        if (EvalImageSize is < 32 or > ModelBundle.MaxImageSize) throw new HoldoutException($"--eval-size must be from 32 to {ModelBundle.MaxImageSize} pixels, got {EvalImageSize}. Leave it out to choose on validation.");
+        if (EvalImageSize is { } evalSize && evalSize != EffectiveImageSize && Model == Architecture.SimpleCnn)
+            throw new HoldoutException($"--eval-size {evalSize} differs from --image-size {EffectiveImageSize}, but the simple CNN's head flattens its feature map and takes only its input size. Leave --eval-size out, or use a ResNet.");
         if (EffectiveLearningRate is <= 0 or > 10 || double.IsNaN(EffectiveLearningRate)) throw new HoldoutException($"--lr must be a positive learning rate such as 1e-3, got {EffectiveLearningRate}.");
         if (FreezeEpochs < 0 || (EffectiveRecipe == RecipeKind.FineTune && FreezeEpochs >= Epochs && Epochs > 1))
             throw new HoldoutException($"--freeze-epochs ({FreezeEpochs}) must be 0 or more and less than --epochs ({Epochs}) for the fine-tune recipe.");

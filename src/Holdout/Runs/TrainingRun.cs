@@ -150,6 +150,21 @@ public static class TrainingRun
             using var best = ModelBundle.Load(files.Best).Model;
             CopyWeights(best, model);
         }
+        // Then the evaluation size (FixRes): the training size or a larger one, whichever the validation loss prefers.
+        // The bundle 'evaluate' reads (best.holdout, else last.holdout) records it, so evaluate, predict and export
+        // render what this run evaluated.
+        var evaluationSize = setup.ChooseEvaluationSize(cancellationToken);
+        if (evaluationSize.ValidationLoss.Count > 1)
+        {
+            log.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Evaluation size: {evaluationSize.Size} px, chosen on validation loss ({string.Join(", ", evaluationSize.ValidationLoss.Select(c => $"{c.Value:0.0000} at {c.Key} px"))}; the model trained at {options.EffectiveImageSize} px)"));
+        }
+        else if (evaluationSize.Size != options.EffectiveImageSize)
+        {
+            log.Line($"Evaluation size: {evaluationSize.Size} px (--eval-size; the model trained at {options.EffectiveImageSize} px)");
+        }
+        var evaluatedBundle = File.Exists(files.Best) ? files.Best : File.Exists(files.Last) ? files.Last : null;
+        if (evaluatedBundle is not null && model.EvaluationSize != options.EffectiveImageSize) RecordEvaluationSize(evaluatedBundle, model);
         var history = trainer.History.Epochs;
         int bestEpoch = checkpoint.BestEpoch;
         var evaluated = new Dictionary<DataSplit, ClassificationMetrics>();
@@ -157,13 +172,13 @@ public static class TrainingRun
         foreach (var split in new[] { DataSplit.Train, DataSplit.Validation, DataSplit.Test })
         {
             if (setup.Evaluation(split).SampleCount == 0) continue;
-            var p = setup.Predict(split, cancellationToken);
+            var p = split == DataSplit.Validation && evaluationSize.Validation is { } chosen ? chosen : setup.Predict(split, cancellationToken);
             predictions[split] = p;
             evaluated[split] = ClassificationMetrics.Compute(p.Labels, p.Probabilities, classes);
         }
         if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
-        var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped);
+        var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped, evaluationSize);
         AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
         RunReport.Write(files.Folder);
         log.Line($"Report: {files.Report}");
@@ -174,6 +189,15 @@ public static class TrainingRun
         hooks.Completed?.Invoke(result, model);
         log.Line($"Run folder: {files.Folder}");
         return result;
+    }
+
+    /// <summary>Rewrites <paramref name="bundle"/> (atomically; its weights and metadata kept) with <paramref name="model"/>'s evaluation size.</summary>
+    private static void RecordEvaluationSize(string bundle, ImageClassifier model)
+    {
+        var saved = ModelBundle.Load(bundle);
+        using var weights = saved.Model;
+        weights.EvaluationSize = model.EvaluationSize;
+        ModelBundle.Save(bundle, weights, saved.Metadata);
     }
 
     /// <summary>Copies every parameter and buffer of <paramref name="from"/> into <paramref name="to"/> (same names).</summary>

@@ -57,4 +57,30 @@ public sealed class TrainRunOptionsTests
         Assert.Equal(BatchNormPolicy.FrozenStaysInEval, before.EffectiveBatchNorm);
         Assert.Equal(BatchNormPolicy.AlwaysEval, since.EffectiveBatchNorm);
     }
+
+    [Fact]
+    public void Should_suggest_the_fixres_evaluation_size_from_the_augmentations_crop_area()
+    {
+        // Given the presets (standard crops 25-100 % of the area, light 60-100 %, none does not crop) and sizes
+        // When FixRes's evaluation size is asked for
+        // Then it enlarges by 0.875 / E[sqrt(area)] rounded to 16 px: 224 -> 256 for standard, unchanged for light and none,
+        // 128 -> 144; with a stretched (whole-image) evaluation the factor is 1 / E[sqrt(area)]
+        Assert.Equal(256, new TrainRunOptions().FixResEvalSize());
+        Assert.Equal(224, new TrainRunOptions(Augment: "light").FixResEvalSize());
+        Assert.Equal(224, new TrainRunOptions(Augment: "none").FixResEvalSize());
+        Assert.Equal(144, new TrainRunOptions(ImageSize: 128).FixResEvalSize());
+        Assert.Equal(80, new TrainRunOptions(ImageSize: 64).FixResEvalSize());
+        Assert.Equal(288, new TrainRunOptions().FixResEvalSize(Holdout.Imaging.EvalResize.Stretch));
+    }
+
+    [Fact]
+    public void Should_refuse_an_evaluation_size_out_of_range_or_one_the_simple_cnn_cannot_take_naming_the_option()
+    {
+        var small = Assert.Throws<HoldoutException>(() => new TrainRunOptions(EvalImageSize: 16).Validate());
+        Assert.Contains("--eval-size", small.Message, StringComparison.Ordinal);
+        var cnn = Assert.Throws<HoldoutException>(() => new TrainRunOptions(Model: Architecture.SimpleCnn, EvalImageSize: 160).Validate());
+        Assert.Contains("--eval-size 160", cnn.Message, StringComparison.Ordinal);
+        new TrainRunOptions(Model: Architecture.SimpleCnn, EvalImageSize: 128).Validate();
+        new TrainRunOptions(EvalImageSize: 320).Validate();
+    }
 }

@@ -40,7 +40,7 @@ internal sealed class ClassifierGraph
     public static OnnxGraph Build(ImageClassifier model, bool withPreprocessing)
     {
         var builder = new ClassifierGraph(model);
-        var preprocessing = model.Spec.Preprocessing;
+        var preprocessing = model.Spec.Preprocessing.ForEvaluation(); // the input is what evaluation and prediction render
         var x = withPreprocessing ? builder.Normalise(preprocessing) : builder.FloatInput(preprocessing);
         var logits = model.Layout is { } layout
             ? builder.ResNet(x, layout, model.Options.EffectiveHead.Pooling)

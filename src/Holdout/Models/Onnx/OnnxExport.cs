@@ -10,13 +10,13 @@ namespace Holdout.Models.Onnx;
 /// <para>The graph is the model in evaluation mode: every BatchNorm is folded into the convolution (or, for a head
 /// with BatchNorm, the linear layer) beside it, dropout is gone, and the bundled CNTK ResNet-18's asymmetric stride-2
 /// padding is written as ONNX's asymmetric pads. The batch dimension is dynamic (<c>batch</c>); the image size is
-/// fixed to the model's.</para>
+/// fixed to the model's evaluation size (<see cref="Imaging.Preprocessing.EvaluationSize"/>).</para>
 /// <para>Input <c>input</c>: float32 N x 3 x size x size in the backbone's own convention (e.g. BGR, 0..255 minus the
 /// channel means for the bundled ResNet-18; RGB, 0..1, ImageNet mean and std for torchvision weights), or, with
 /// <see cref="OnnxExportOptions.WithPreprocessing"/>, uint8 N x size x size x 3 RGB pixels. Outputs <c>logits</c> and
 /// <c>probabilities</c> (softmax), both N x classes.</para>
 /// <para><c>metadata_props</c>: <c>class_names</c> (JSON array, output order), <c>image_size</c>,
-/// <c>preprocessing</c> (JSON: input_size, color_order, scale, mean, std, eval_resize), <c>input_format</c>
+/// <c>preprocessing</c> (JSON: input_size, color_order, scale, mean, std, eval_resize, eval_size), <c>input_format</c>
 /// (<c>float32-nchw</c> or <c>uint8-nhwc-rgb</c>), <c>backbone</c> (the full <see cref="BackboneSpec"/> JSON: weights
 /// source and licence), <c>architecture</c> and <c>holdout_version</c>. <see cref="OnnxModelInfo.Read"/> reads them back.</para>
 /// </remarks>
@@ -62,8 +62,9 @@ public static class OnnxExport
                 "Expected one size; re-create the model with ModelFactory or ModelBundle.Load.");
         }
         var graph = ClassifierGraph.Build(model, options.WithPreprocessing);
+        var size = preprocessing.EvaluationSize;
         var description = $"Holdout image classifier: {model.Spec.Architecture}, {model.ClassNames.Count} classes " +
-                          $"({string.Join(", ", model.ClassNames)}), {preprocessing.InputSize} x {preprocessing.InputSize} input" +
+                          $"({string.Join(", ", model.ClassNames)}), {size} x {size} input" +
                           (options.WithPreprocessing ? " (uint8 RGB pixels, normalised inside the graph)." : " (normalised float32 NCHW).");
         var message = new ProtobufMessage()
             .Int64(1, IrVersion(options.Opset))
@@ -92,7 +93,7 @@ public static class OnnxExport
     {
         var spec = model.Spec.ToJson();
         yield return (OnnxModelInfo.ClassNamesKey, StrictJson.Write(new JsonArray([.. model.ClassNames.Select(n => (JsonNode)JsonValue.Create(n))]), StrictJson.Compact));
-        yield return (OnnxModelInfo.ImageSizeKey, model.Spec.Preprocessing.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return (OnnxModelInfo.ImageSizeKey, model.Spec.Preprocessing.EvaluationSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         yield return (OnnxModelInfo.PreprocessingKey, StrictJson.Write(spec["preprocessing"], StrictJson.Compact));
         yield return (OnnxModelInfo.InputFormatKey, withPreprocessing ? OnnxModelInfo.PixelInput : OnnxModelInfo.FloatInput);
         yield return (OnnxModelInfo.BackboneKey, StrictJson.Write(spec, StrictJson.Compact));

@@ -88,10 +88,10 @@ public sealed record OnnxModelInfo(string Path, IReadOnlyList<string> ClassNames
             if (format is not (FloatInput or PixelInput)) throw new FormatException($"input_format '{format}' is neither {FloatInput} nor {PixelInput}");
             return new OnnxModelInfo(path, names, spec, format == PixelInput, opset);
         }
-        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException or HoldoutException)
         {
             throw new HoldoutException(
-                $"The ONNX model '{path}' has malformed Holdout metadata ({e.Message}). Expected the metadata 'holdout export' writes; export the run or bundle again.", e);
+                $"The ONNX model '{path}' has malformed Holdout metadata ({e.Message.TrimEnd('.')}). Expected the metadata 'holdout export' writes; export the run or bundle again.", e);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Holdout.Tests.Models.Onnx;
 internal static class ExportCase
 {
     public static TheoryData<string> Names() =>
-        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50"];
+        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18-bundled-eval80", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50"];
 
     public static ImageClassifier Create(string name)
     {
@@ -21,6 +21,7 @@ internal static class ExportCase
             "simple-cnn" => WithTrainedOutput(ModelFactory.Create(new ModelOptions(Architecture.SimpleCnn, classes, 48, ModelOptions.NoWeights, Seed: 5))),
             "resnet18-bundled" => WithTrainedOutput(PretrainedResNet18.Create(classes, 64)),
             "resnet18-bundled-odd" => WithTrainedOutput(PretrainedResNet18.Create(classes, 67)), // odd sizes: CNTK's end-trimmed pads cut the shortcut
+            "resnet18-bundled-eval80" => WithTrainedOutput(WithEvaluationSize(PretrainedResNet18.Create(classes, 64), 80)), // trained at 64, evaluated at 80 (FixRes)
             "resnet18" => Formula(Architecture.ResNet18, classes, null),
             "resnet18-bn-head-flatten" => Formula(Architecture.ResNet18, classes, new HeadOptions(HeadPooling.Flatten, 0.3, BatchNorm: true)),
             "resnet34" => Formula(Architecture.ResNet34, classes, null),
@@ -43,6 +44,12 @@ internal static class ExportCase
             var generator = new TorchSharp.torch.Generator(11);
             output.copy_(randn(output.shape, generator: generator).mul_(3.0 / Math.Sqrt(output.shape[1])));
         }
+        return model;
+    }
+
+    private static ImageClassifier WithEvaluationSize(ImageClassifier model, int size)
+    {
+        model.EvaluationSize = size;
         return model;
     }
 

@@ -26,7 +26,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         using var temp = new TempFolder();
         using var model = ExportCase.Create(name);
         var preprocessing = model.Spec.Preprocessing;
-        var size = preprocessing.InputSize;
+        var size = preprocessing.EvaluationSize;
         var samples = SampleBeans.Take(Images);
         float[] images, expectedLogits, expectedProbabilities;
         using (var scope = NewDisposeScope())
@@ -209,7 +209,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     /// <summary>Each sample's resized 8-bit RGB pixels (size x size x 3), exactly those the evaluation loader normalises.</summary>
     internal static byte[] RenderPixels(IReadOnlyList<ImageSample> samples, Preprocessing preprocessing)
     {
-        using var renderer = new SampleRenderer(preprocessing);
+        using var renderer = new SampleRenderer(preprocessing.ForEvaluation());
         var pixels = new byte[samples.Count * renderer.Length];
         for (int i = 0; i < samples.Count; i++) renderer.RenderPixels(samples[i].Path, pixels.AsSpan(i * renderer.Length, renderer.Length));
         return pixels;
