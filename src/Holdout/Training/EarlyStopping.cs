@@ -7,10 +7,18 @@ namespace Holdout.Training;
 /// Stops training when the monitored metric has not improved for <see cref="Patience"/> epochs, and (by default)
 /// puts back the weights of the best epoch when training ends, so the model you get is the one that validated best.
 /// </summary>
+/// <remarks>
+/// Patience counts within a phase (one <see cref="Trainer.Fit"/> call): an epoch that improves on the best of its own
+/// phase resets the count, even when it does not beat an earlier phase. Unfreezing the backbone after a fitted head
+/// makes the first all-layers epochs worse before the learning-rate schedule anneals them into the best ones, so a
+/// count carried over from the head phase would stop the run just before that (Keras's <c>start_from_epoch</c>
+/// serves the same purpose). The best weights restored at the end are those of the best epoch over all phases.
+/// </remarks>
 /// <example><code>new EarlyStopping(monitor: "val_loss", patience: 3)</code></example>
 public sealed class EarlyStopping : MetricMonitor, IDisposable
 {
     private Dictionary<string, Tensor>? _bestWeights;
+    private string? _phase;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="monitor">The metric to watch. Defaults to <c>val_loss</c>.</param>
@@ -38,13 +46,34 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
     /// <summary>The 1-based epoch at which training was stopped, or 0.</summary>
     public int StoppedEpoch { get; private set; }
 
+    /// <summary>The best value of the monitored metric in the current phase (what resets <see cref="Wait"/>).</summary>
+    public double PhaseBest { get; private set; } = double.NaN;
+
+    /// <inheritdoc/>
+    /// <remarks>A new phase (a phase name other than the last one seen) starts a new patience count; a run resumed inside
+    /// a phase keeps its count.</remarks>
+    public override void OnTrainBegin(TrainingContext context)
+    {
+        if (context.Phase == _phase) return;
+        _phase = context.Phase;
+        PhaseBest = double.NaN;
+        Wait = 0;
+    }
+
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
     {
+        bool inPhase = IsImprovement(logs[Monitor], PhaseBest);
+        if (inPhase) PhaseBest = logs[Monitor];
         if (RecordIfImproved(logs))
         {
             Wait = 0;
             if (RestoreBestWeights) ReplaceBestWeights(context.SnapshotWeights());
+            return;
+        }
+        if (inPhase)
+        {
+            Wait = 0;
             return;
         }
         Wait++;
@@ -52,7 +81,9 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
         {
             StoppedEpoch = logs.Epoch;
             context.StopTraining = true;
-            context.StopReason = $"early stopping: {Monitor} did not improve on {Format(Best)} (epoch {BestEpoch}) for {Wait} epochs";
+            context.StopReason = PhaseBest.Equals(Best)
+                ? $"early stopping: {Monitor} did not improve on {Format(Best)} (epoch {BestEpoch}) for {Wait} epochs"
+                : $"early stopping: {Monitor} did not improve on this phase's best, {Format(PhaseBest)}, for {Wait} epochs (the best: {Format(Best)}, epoch {BestEpoch})";
         }
     }
 
@@ -72,6 +103,8 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
         var state = base.SaveState()!;
         state["wait"] = Wait;
         state["stopped_epoch"] = StoppedEpoch;
+        state["phase"] = _phase;
+        state["phase_best"] = double.IsFinite(PhaseBest) ? PhaseBest : null;
         return state;
     }
 
@@ -81,6 +114,9 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
         base.LoadState(state);
         Wait = state["wait"]!.GetValue<int>();
         StoppedEpoch = state["stopped_epoch"]!.GetValue<int>();
+        // Checkpoints written before patience counted per phase have neither: the count then restarts with the next phase.
+        _phase = state["phase"]?.GetValue<string>();
+        PhaseBest = state["phase_best"]?.GetValue<double>() ?? double.NaN;
     }
 
     private void ReplaceBestWeights(Dictionary<string, Tensor> weights)

@@ -44,8 +44,12 @@ public abstract class MetricMonitor : Callback
             : MonitorMode.Min;
 
     /// <summary>Whether <paramref name="value"/> improves on <see cref="Best"/> by more than <see cref="MinDelta"/>.</summary>
-    protected bool IsImprovement(double value) =>
-        !double.IsNaN(value) && (Mode == MonitorMode.Min ? value < Best - MinDelta : value > Best + MinDelta);
+    protected bool IsImprovement(double value) => IsImprovement(value, Best);
+
+    /// <summary>Whether <paramref name="value"/> improves on <paramref name="reference"/> by more than <see cref="MinDelta"/>;
+    /// any number improves on a NaN reference (nothing seen yet).</summary>
+    protected bool IsImprovement(double value, double reference) =>
+        !double.IsNaN(value) && (double.IsNaN(reference) || (Mode == MonitorMode.Min ? value < reference - MinDelta : value > reference + MinDelta));
 
     /// <summary>
     /// Reads the monitored metric from <paramref name="logs"/>; when it improves on <see cref="Best"/>, records it as
