@@ -15,9 +15,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Recipe { get; init; }
 
         [CommandOption("--epochs <N>")]
-        [Description("Total epochs, freeze epochs included.")]
-        [DefaultValue(5)]
-        public int Epochs { get; init; } = 5;
+        [Description("Total epochs, freeze epochs included. Default: 6 for fine-tune (the probe, then five all-layers epochs), 5 for frozen and scratch.")]
+        public int? Epochs { get; init; }
 
         [CommandOption("--no-probe")]
         [Description("Train the head by --freeze-epochs epochs over (augmented) images (fastai's fine_tune) instead of the default linear probe: the head fitted to convergence on the frozen backbone's cached features before every layer trains (LP-FT).")]

@@ -10,11 +10,11 @@ namespace Holdout.Runs;
 /// head, starting from that head — so the pretrained features are disturbed less. With <c>probe: false</c> it is
 /// fastai's <c>fine_tune</c>: the head trains for <c>freezeEpochs</c> epochs over (augmented) images first.
 /// </summary>
-/// <example><code>setup.Fit(new FineTune(epochs: 5, learningRate: 1e-3));</code></example>
+/// <example><code>setup.Fit(new FineTune(epochs: 6, learningRate: 1e-3));</code></example>
 public sealed class FineTune : Recipe
 {
     /// <summary>Creates the recipe.</summary>
-    /// <param name="epochs">Total epochs, freeze epochs included. Defaults to 5.</param>
+    /// <param name="epochs">Total epochs, freeze epochs included. Defaults to 6 (the probe, then five all-layers epochs; see <see cref="TrainRunOptions.EffectiveEpochs"/>).</param>
     /// <param name="freezeEpochs">Epochs that train only the head first. Defaults to 1.</param>
     /// <param name="learningRate">The head's peak learning rate. Defaults to null: 1e-3 (the all-layers phase trains at
     /// half of it; see <see cref="TrainRunOptions.EffectiveLearningRate"/>).</param>
@@ -23,7 +23,7 @@ public sealed class FineTune : Recipe
     /// <param name="probe">The head phase is a linear probe on cached features (one history row); false trains the head
     /// for <paramref name="freezeEpochs"/> epochs over the training images instead. Defaults to true.</param>
     /// <exception cref="HoldoutException">The epochs are not a valid fine-tune plan.</exception>
-    public FineTune(int epochs = 5, int freezeEpochs = 1, double? learningRate = null, double learningRateMultiplier = 100, ScheduleKind schedule = ScheduleKind.OneCycle,
+    public FineTune(int epochs = 6, int freezeEpochs = 1, double? learningRate = null, double learningRateMultiplier = 100, ScheduleKind schedule = ScheduleKind.OneCycle,
         bool probe = true)
         : base(Plan(AtLeastOneEpoch(epochs), freezeEpochs, learningRate ?? 1e-3, learningRateMultiplier, schedule, probe))
     {

@@ -38,11 +38,11 @@ public abstract class Recipe
         ArgumentNullException.ThrowIfNull(options);
         return options.EffectiveRecipe switch
         {
-            RecipeKind.FineTune => new FineTune(options.Epochs, options.FreezeEpochs, options.EffectiveLearningRate, options.LearningRateMultiplier, options.Schedule,
+            RecipeKind.FineTune => new FineTune(options.EffectiveEpochs, options.FreezeEpochs, options.EffectiveLearningRate, options.LearningRateMultiplier, options.Schedule,
                 probe: options.Probe),
-            RecipeKind.Frozen => new Frozen(options.Epochs, options.EffectiveLearningRate, options.Schedule,
+            RecipeKind.Frozen => new Frozen(options.EffectiveEpochs, options.EffectiveLearningRate, options.Schedule,
                 probe: options.Probe && !Imaging.AugmentationOptions.Preset(options.Augment).IsEnabled && options.EffectiveBatchNorm != Models.BatchNormPolicy.TrainBatchNorm),
-            _ => new Scratch(options.Epochs, options.EffectiveLearningRate, options.Schedule),
+            _ => new Scratch(options.EffectiveEpochs, options.EffectiveLearningRate, options.Schedule),
         };
     }
 }

@@ -24,7 +24,7 @@ internal static class RunSummary
             ["precision"] = OptionNames.Of(model.Precision),
             ["seed"] = options.Seed,
             ["epochs_run"] = history.Count,
-            ["epochs_planned"] = options.Epochs,
+            ["epochs_planned"] = options.EffectiveEpochs,
             ["best_epoch"] = bestEpoch,
             ["image_size"] = options.EffectiveImageSize,
             ["eval_image_size"] = model.EvaluationSize,

@@ -29,6 +29,26 @@ public sealed class TrainRunOptionsTests
     }
 
     [Fact]
+    public void Should_default_to_six_epochs_for_fine_tune_and_five_for_the_other_recipes_and_keep_an_explicit_count()
+    {
+        // Given the defaults of each recipe, and explicit counts
+        var fineTune = new TrainRunOptions();
+        var frozen = new TrainRunOptions(Recipe: RecipeKind.Frozen);
+        var scratch = new TrainRunOptions(Model: Architecture.SimpleCnn);
+        var explicitFineTune = new TrainRunOptions(Epochs: 5);
+
+        // Then fine-tune runs the probe and five all-layers epochs, the others five, and a given count wins
+        Assert.Equal(6, fineTune.EffectiveEpochs);
+        Assert.Equal([1, 5], Recipe.For(fineTune).Phases.Select(p => p.Epochs));
+        Assert.Equal(5, frozen.EffectiveEpochs);
+        Assert.Equal(5, scratch.EffectiveEpochs);
+        Assert.Equal(5, explicitFineTune.EffectiveEpochs);
+        Assert.Equal(5, Recipe.For(explicitFineTune).TotalEpochs);
+        var zero = Assert.Throws<HoldoutException>(() => new TrainRunOptions(Epochs: 0).Validate());
+        Assert.Contains("--epochs must be at least 1, got 0", zero.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Should_refuse_contradicting_or_meaningless_batchnorm_choices_naming_the_options()
     {
         // When --train-bn meets another policy, or a model from scratch is asked to keep statistics it never learnt
