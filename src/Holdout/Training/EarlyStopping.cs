@@ -63,15 +63,11 @@ public sealed class EarlyStopping : MetricMonitor, IDisposable
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
     {
-        bool inPhase = IsImprovement(logs[Monitor], PhaseBest);
-        if (inPhase) PhaseBest = logs[Monitor];
-        if (RecordIfImproved(logs))
-        {
-            Wait = 0;
-            if (RestoreBestWeights) ReplaceBestWeights(context.SnapshotWeights());
-            return;
-        }
-        if (inPhase)
+        // An overall improvement is also one within the phase (the phase's best is never better than the overall best).
+        bool improvedInPhase = IsImprovement(logs[Monitor], PhaseBest);
+        if (improvedInPhase) PhaseBest = logs[Monitor];
+        if (RecordIfImproved(logs) && RestoreBestWeights) ReplaceBestWeights(context.SnapshotWeights());
+        if (improvedInPhase)
         {
             Wait = 0;
             return;
