@@ -35,7 +35,7 @@ app.Configure(config =>
     Add<PreviewCommand>(config, "preview", "Write a grid PNG of the exact images one training batch feeds the model, with labels.");
     Add<DoctorCommand>(config, "doctor", "Name why a model is good on training data and bad on validation data: data, pipeline, model and learning-curve checks with evidence and fixes.",
         ["doctor", "photos/"], ["doctor", "photos/", "--run", "runs/20261129-101500-resnet18", "--deep"]);
-    Add<EnvCommand>(config, "env", "Show the .NET runtime, engine versions, threads, native loading and offline pretrained models.");
+    Add<EnvCommand>(config, "env", "Show the .NET runtime, engine versions, threads, processor, native loading and offline pretrained models.");
 });
 
 try

@@ -19,6 +19,7 @@ internal sealed class EnvCommand : Command<EnvCommand.Settings>
         table.AddRow("TorchSharp", info.TorchSharpVersion);
         table.AddRow("libtorch", info.LibTorchVersion);
         table.AddRow("threads", info.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        table.AddRow("processor", Markup.Escape(info.Processor));
         table.AddRow("CUDA", info.CudaAvailable ? "available" : "not available (CPU)");
         table.AddRow("native libraries", Markup.Escape(info.Native.NativeDirectory ?? "(not found)"));
         table.AddRow("compatibility loader", info.Native.CompatibilityLoaderUsed

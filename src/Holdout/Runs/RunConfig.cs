@@ -92,11 +92,36 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 ["torchsharp"] = engine.TorchSharpVersion,
                 ["libtorch"] = engine.LibTorchVersion,
                 ["threads"] = engine.Threads,
+                ["processor"] = engine.Processor,
                 ["compatibility_loader"] = engine.Native.CompatibilityLoaderUsed,
             },
         };
         AtomicFile.WriteAllText(path, StrictJson.Write(document, Json));
         return new RunConfig(options, commandLine, created, document);
+    }
+
+    /// <summary>
+    /// What a resumed run computes differently from how it started: the precision, the engine's thread count, the
+    /// processor, libtorch and TorchSharp, each as <c>threads 2 -> 1</c>. Any of them changes the rounding of the
+    /// remaining epochs, so they will not repeat an uninterrupted run bit for bit (docs/defaults-study.md measures how
+    /// far one thread against two moves a run). Fields a config does not record (older runs) are not compared.
+    /// </summary>
+    /// <param name="now">The engine this process runs.</param>
+    /// <param name="precision">The precision the resumed model computes in.</param>
+    public IReadOnlyList<string> SetupChanges(EngineInfo now, Precision precision)
+    {
+        var changes = new List<string>();
+        void Compare(string name, JsonNode? recorded, string current)
+        {
+            var was = recorded?.ToString();
+            if (was is not null && was != current) changes.Add($"{name} {was} -> {current}");
+        }
+        Compare("precision", Document["effective"]?["precision"], OptionNames.Of(precision));
+        Compare("threads", Document["versions"]?["threads"], now.Threads.ToString(CultureInfo.InvariantCulture));
+        Compare("processor", Document["versions"]?["processor"], now.Processor);
+        Compare("libtorch", Document["versions"]?["libtorch"], now.LibTorchVersion);
+        Compare("TorchSharp", Document["versions"]?["torchsharp"], now.TorchSharpVersion);
+        return changes;
     }
 
     /// <summary>The document as flat key/value pairs (<c>options.epochs</c> = <c>5</c>), in document order, for display.</summary>

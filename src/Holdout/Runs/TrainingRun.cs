@@ -34,7 +34,7 @@ public static class TrainingRun
         using var runLock = RunLock.Acquire(files.Folder);
         if (File.Exists(files.Config))
             throw new HoldoutException($"The run folder '{files.Folder}' already holds a run. Continue it with --resume {files.Folder}, or choose another --out.");
-        return Execute(options, files, resuming: false, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
+        return Execute(options, files, startedWith: null, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
     }
 
     /// <summary>Continues an interrupted run from its last checkpoint, with the options it was started with.</summary>
@@ -47,16 +47,16 @@ public static class TrainingRun
         var files = new RunFiles(runFolder);
         var config = RunConfig.Read(files.Config);
         using var runLock = RunLock.Acquire(files.Folder);
-        return Execute(config.Options with { Out = runFolder }, files, resuming: true, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
+        return Execute(config.Options with { Out = runFolder }, files, startedWith: config, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
     }
 
-    private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, RunLock runLock, CancellationToken cancellationToken)
+    private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, RunConfig? startedWith, TrainingRunHooks hooks, RunLock runLock, CancellationToken cancellationToken)
     {
         using var log = new RunLog(files.Log, hooks.Log);
         if (runLock.TakeoverNote is { } note) log.Line(note);
         try
         {
-            return Run(options, files, resuming, hooks, log, cancellationToken);
+            return Run(options, files, startedWith, hooks, log, cancellationToken);
         }
         catch (OperationCanceledException) when (File.Exists(files.Config))
         {
@@ -67,8 +67,9 @@ public static class TrainingRun
         }
     }
 
-    private static TrainingRunResult Run(TrainRunOptions options, RunFiles files, bool resuming, TrainingRunHooks hooks, RunLog log, CancellationToken cancellationToken)
+    private static TrainingRunResult Run(TrainRunOptions options, RunFiles files, RunConfig? startedWith, TrainingRunHooks hooks, RunLog log, CancellationToken cancellationToken)
     {
+        bool resuming = startedWith is not null;
         NativeRuntime.EnsureInitialized();
         var clock = Stopwatch.StartNew();
         var weights = ModelFactory.PrefetchWeights(options.Model, options.EffectiveWeights);
@@ -90,7 +91,9 @@ public static class TrainingRun
         log.Line($"Model: {model.Spec.Architecture}, {(model.IsPretrained ? "pretrained (" + model.Spec.WeightsSource + ")" : "random initialisation")}; " +
                  $"input {options.EffectiveImageSize}px {setup.Preprocessing.ColorOrder} {setup.Preprocessing.Scale}; recipe {OptionNames.Of(recipe.Kind)}; " +
                  $"precision {OptionNames.Of(model.Precision)}{(options.Precision == Precision.Auto ? (model.Precision == Precision.Bf16 ? " (auto: bfloat16 is native here)" : " (auto: no native bfloat16 here)") : "")}");
-        if (!resuming) RunConfig.Write(files.Config, options, hooks.CommandLine, model);
+        if (startedWith is null) RunConfig.Write(files.Config, options, hooks.CommandLine, model);
+        else if (startedWith.SetupChanges(EngineInfo.Describe(), model.Precision) is { Count: > 0 } changes)
+            log.Line($"Resuming with another setup than the run started with ({string.Join("; ", changes)}): what it computes from here rounds differently, so it will not repeat an uninterrupted run bit for bit.");
         if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.Train, classes, cancellationToken);
 
         var checkpoints = new Checkpoints(files, model, options, recipe);

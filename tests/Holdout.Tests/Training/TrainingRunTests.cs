@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Holdout.Models;
+using Holdout.Native;
 using Holdout.Runs;
 using Holdout.Training;
 
@@ -59,5 +60,35 @@ public sealed class TrainingRunTests
         // And starting again into an existing run folder is refused with the fix named
         var error = Assert.Throws<HoldoutException>(() => TrainingRun.Start(Tiny(data, first.Files.Folder)));
         Assert.Contains("--resume", error.Message);
+    }
+
+    [Fact]
+    public void Should_say_on_resume_when_the_run_started_with_another_processor_or_thread_count()
+    {
+        // Given a finished tiny run, whose config.json records this processor and thread count
+        using var temp = new TempFolder();
+        var data = TinyImageFolder.Create(temp);
+        var run = TrainingRun.Start(Tiny(data, Path.Combine(temp.Path, "run")));
+        var config = JsonNode.Parse(File.ReadAllText(run.Files.Config))!.AsObject();
+        var here = EngineInfo.Describe();
+        Assert.Equal(here.Processor, config["versions"]!["processor"]!.GetValue<string>());
+        Assert.Equal(here.Threads, config["versions"]!["threads"]!.GetValue<int>());
+
+        // When it is resumed on the same setup, then as if it had started on another processor with more threads
+        var sameSetup = new List<string>();
+        TrainingRun.Resume(run.Files.Folder, new TrainingRunHooks(Log: sameSetup.Add));
+        config["versions"]!["threads"] = here.Threads + 3;
+        config["versions"]!["processor"] = "Another CPU (family 25, model 1)";
+        File.WriteAllText(run.Files.Config, config.ToJsonString());
+        var otherSetup = new List<string>();
+        TrainingRun.Resume(run.Files.Folder, new TrainingRunHooks(Log: otherSetup.Add));
+
+        // Then only the second says so, naming each difference, and that the epochs left will not repeat bit for bit
+        Assert.DoesNotContain(sameSetup, l => l.Contains("another setup", StringComparison.Ordinal));
+        var note = Assert.Single(otherSetup, l => l.Contains("another setup", StringComparison.Ordinal));
+        Assert.Contains($"threads {here.Threads + 3} -> {here.Threads}", note);
+        Assert.Contains($"processor Another CPU (family 25, model 1) -> {here.Processor}", note);
+        Assert.DoesNotContain("precision", note);
+        Assert.Contains("bit for bit", note);
     }
 }
