@@ -5,7 +5,8 @@ namespace Holdout.Cli;
 
 /// <summary>
 /// The options every command that decodes images shares: the pixel limit (<c>--max-pixels</c>); and the per-user
-/// cache of image measurements, so that repeated commands on unchanged files do not decode them again.
+/// cache of image measurements, so that repeated commands on unchanged files do not decode them again; and the per-user
+/// cache of <c>--precision auto</c>'s timings, so that a shape is timed once per machine.
 /// </summary>
 internal abstract class ImageReadingSettings : ValidatedSettings
 {
@@ -17,9 +18,10 @@ internal abstract class ImageReadingSettings : ValidatedSettings
     /// <summary>Checks <see cref="MaxPixels"/>; a command that checks more calls this first.</summary>
     protected override void Check() => ImageLimits.Validate(MaxPixels);
 
-    /// <summary>Applies <see cref="MaxPixels"/> and the measurement cache to everything the command does until disposed.</summary>
+    /// <summary>Applies <see cref="MaxPixels"/>, the measurement cache and the precision cache to everything the command does until disposed.</summary>
     /// <exception cref="HoldoutException">The value is below 1.</exception>
-    public IDisposable UseImageSettings() => new Scopes(ImageLimits.Use(MaxPixels), MeasurementCache.Use(MeasurementCache.DefaultFolder));
+    public IDisposable UseImageSettings() => new Scopes(ImageLimits.Use(MaxPixels), MeasurementCache.Use(MeasurementCache.DefaultFolder),
+        Holdout.Models.PrecisionChoices.Use(Holdout.Models.PrecisionChoices.DefaultFolder));
 
     private sealed class Scopes(params IDisposable[] scopes) : IDisposable
     {

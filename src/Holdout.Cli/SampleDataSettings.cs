@@ -19,7 +19,7 @@ internal abstract class SampleDataSettings : RunSettings
     public int BatchSize { get; init; } = 32;
 
     [CommandOption("--precision <P>")]
-    [Description("The backbone's number format: auto (bf16 where the processor computes it natively, else fp32), fp32 or bf16 (mixed precision: bfloat16 convolutions, float32 weights, statistics, loss).")]
+    [Description("The backbone's number format: auto (the faster of fp32 and bf16 on this machine for this model, batch and size, measured once and cached; fp32 where the processor has no bf16 arithmetic), fp32 or bf16 (mixed precision: bfloat16 convolutions, float32 weights, statistics, loss).")]
     [DefaultValue("auto")]
     public string Precision { get; init; } = "auto";
 

@@ -32,6 +32,16 @@ internal sealed class EnvCommand : Command<EnvCommand.Settings>
         {
             table.AddRow("pretrained (offline)", Markup.Escape($"{model.Name}: {model.Description} [{model.Path}]"));
         }
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var cache = Path.Combine(Holdout.Models.PrecisionChoices.DefaultFolder, "precision.json");
+        var choices = Holdout.Models.PrecisionChoices.Cached(Holdout.Models.PrecisionChoices.DefaultFolder);
+        if (choices.Count == 0) table.AddRow("precision auto", Markup.Escape($"nothing measured yet on this machine (decisions are kept in {cache})"));
+        foreach (var c in choices)
+        {
+            table.AddRow("precision auto", Markup.Escape(string.Create(inv,
+                $"{c.Precision} for {c.Workload}: {c.Architecture}, batch {c.BatchSize}, {c.ImageSize} px: a step took {c.Bf16Seconds:0.000} s in bf16, {c.Fp32Seconds:0.000} s in fp32 " +
+                $"({c.Processor}, {c.Threads} threads, libtorch {c.Libtorch}; {c.MeasuredAt:yyyy-MM-dd HH:mm})")));
+        }
         AnsiConsole.Write(table);
         return 0;
     }

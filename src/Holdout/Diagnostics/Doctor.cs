@@ -127,7 +127,7 @@ public static class Doctor
     /// loss, prepared for the recipe's first phase (the head alone with a frozen pretrained backbone), with the
     /// training split's class counts (what the new head starts at) and the validation split's majority rate.
     /// </summary>
-    /// <param name="setup">A fresh setup (<see cref="RunSetup.Create"/>); its model is probed at initialisation.</param>
+    /// <param name="setup">A fresh setup (<see cref="RunSetup.Create(TrainRunOptions, Data.SplitManifest)"/>); its model is probed at initialisation.</param>
     /// <param name="history">The run's per-epoch history for the curve checks, or null.</param>
     internal static PipelineSetup Pipeline(RunSetup setup, IReadOnlyList<EpochRecord>? history = null)
     {

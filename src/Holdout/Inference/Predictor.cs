@@ -55,7 +55,7 @@ public sealed class Predictor : IDisposable
         NativeRuntime.EnsureInitialized();
         var (bundle, run) = RunEvaluation.LocateBundle(runOrBundle);
         var model = ModelBundle.Load(bundle).Model;
-        model.Precision = options.Precision ?? RunEvaluation.RunPrecision(run);
+        model.Precision = PrecisionChoices.Choose(model, options.Precision ?? RunEvaluation.RunPrecision(run), PrecisionWorkload.Inference, options.BatchSize, model.EvaluationSize).Precision;
         return new Predictor(new TorchBackend(model, ownsModel: true), options, bundle);
     }
 

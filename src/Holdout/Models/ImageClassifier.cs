@@ -118,12 +118,16 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     /// The number format of the backbone's convolutions: <see cref="Precision.Fp32"/> (the default) or
     /// <see cref="Precision.Bf16"/> (mixed precision: bfloat16 convolutions on float32 master weights; BatchNorm
     /// statistics, the pooled features, the head, the loss and the softmax stay float32). Setting
-    /// <see cref="Precision.Auto"/> picks bfloat16 where the model's device computes it natively.
+    /// <see cref="Precision.Auto"/> picks the faster of the two for inference at batch 32 and the
+    /// <see cref="EvaluationSize"/>, by measurement (<see cref="PrecisionChoices"/>); for other work, set the result of
+    /// <see cref="PrecisionChoices.Choose(ImageClassifier, Precision, PrecisionWorkload, int, int)"/> instead.
     /// </summary>
     public Precision Precision
     {
         get => _precision;
-        set => _precision = PrecisionSupport.Resolve(value, ModelOutputs.DeviceOf(this));
+        set => _precision = value == Precision.Auto
+            ? PrecisionChoices.Choose(this, value, PrecisionWorkload.Inference, 32, EvaluationSize).Precision
+            : PrecisionSupport.Resolve(value, ModelOutputs.DeviceOf(this));
     }
 
     /// <summary>

@@ -6,7 +6,10 @@ namespace Holdout.Models;
 /// </summary>
 public enum Precision
 {
-    /// <summary>bfloat16 where the processor computes it natively (x86 AVX512_BF16 or AMX, a CUDA device), float32 elsewhere. The default.</summary>
+    /// <summary>
+    /// The faster of float32 and bfloat16 for the work at hand, measured on this machine (<see cref="PrecisionChoices"/>:
+    /// bfloat16 only when at least ~10 % faster; a CUDA device takes bfloat16 by rule). The default.
+    /// </summary>
     Auto,
 
     /// <summary>Float32 throughout.</summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Holdout.Models;
 
-/// <summary>Which <see cref="Precision"/> the hardware runs natively, and what <see cref="Precision.Auto"/> becomes.</summary>
+/// <summary>Which <see cref="Precision"/> the hardware runs natively: the precondition for bfloat16, not the choice (<see cref="PrecisionChoices"/> measures that).</summary>
 public static class PrecisionSupport
 {
     private static readonly Lazy<bool> CpuBf16 = new(DetectCpuBf16);
@@ -15,7 +15,11 @@ public static class PrecisionSupport
     /// </summary>
     public static bool CpuHasNativeBf16 => CpuBf16.Value;
 
-    /// <summary>The precision to compute in: <paramref name="requested"/>, or for <see cref="Precision.Auto"/> bfloat16 where it is native on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// The precision without timing anything: <paramref name="requested"/>, or for <see cref="Precision.Auto"/> bfloat16
+    /// where <paramref name="device"/> computes it natively. Native is not the same as faster (on one AVX512_BF16 Xeon
+    /// bfloat16 was 27-38 % slower than float32): <see cref="PrecisionChoices.Choose(ImageClassifier, Precision, PrecisionWorkload, int, int)"/> decides by measurement.
+    /// </summary>
     /// <param name="requested">What the user asked for.</param>
     /// <param name="device">Where the model runs. Defaults to null: the CPU.</param>
     public static Precision Resolve(Precision requested, Device? device = null) => requested switch

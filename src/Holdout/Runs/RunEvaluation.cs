@@ -38,9 +38,9 @@ public static class RunEvaluation
         var files = runFolder is null ? null : new RunFiles(runFolder);
         var bundle = ModelBundle.Load(bundlePath);
         using var model = bundle.Model;
-        model.Precision = options.Precision ?? RunPrecision(runFolder);
         var trainOptions = files is not null && File.Exists(files.Config) ? RunConfig.Read(files.Config).Options : BundleOptions(bundle);
         trainOptions = trainOptions with { BatchSize = options.BatchSize ?? trainOptions.BatchSize, Workers = options.Workers };
+        model.Precision = PrecisionChoices.Choose(model, options.Precision ?? RunPrecision(runFolder), PrecisionWorkload.Inference, trainOptions.BatchSize, model.EvaluationSize).Precision;
         var manifest = files is not null && File.Exists(files.Split) ? SplitManifest.Read(files.Split) : null;
         using var setup = RunSetup.ForModel(model, trainOptions, manifest, manifest is null ? BundleClassWeights(bundle) : null);
         var classes = model.ClassNames;
