@@ -25,7 +25,12 @@ internal static class EvalBenchmark
         var manifest = TrainingBenchmark.WriteManifest(Path.Combine(shared, "peers", "splits"), Path.Combine(work, "beans.csv"));
         var options = new TrainRunOptions(Data: manifest, Workers: 2, Precision: precision);
         var data = RunData.Prepare(options);
+        BenchHost.Print();
         using var setup = RunSetup.Create(options, data.Split);
+        // Evaluation is inference: its precision is the one auto measures for forward passes, as evaluate and predict choose it.
+        var choice = PrecisionChoices.Choose(setup.Model, precision, PrecisionWorkload.Inference, options.BatchSize, setup.Model.EvaluationSize);
+        setup.Model.Precision = choice.Precision;
+        Console.WriteLine($"Holdout precision: {choice}");
         var samples = data.Split.Samples(DataSplit.Validation).Concat(data.Split.Samples(DataSplit.Test)).ToList();
         Evaluator.Predict(setup.Model, setup.Evaluation(samples.Take(64).ToList()), setup.Loss); // warm-up: first-use costs
         var clock = Stopwatch.StartNew();

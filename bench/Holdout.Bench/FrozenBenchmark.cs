@@ -20,11 +20,14 @@ internal static class FrozenBenchmark
             throw new InvalidOperationException($"The ML.NET peer is not built at {peer}: dotnet build {shared}/peers/mlnet-peer/mlnet-peer.csproj -c Release --artifacts-path /tmp/peers-build");
         var work = Directory.CreateTempSubdirectory("holdout-bench-frozen-").FullName;
         var manifest = TrainingBenchmark.WriteManifest(Path.Combine(shared, "peers", "splits"), Path.Combine(work, "beans.csv"));
+        var precision = LoaderBenchmark.Option(args, "--precision") ?? "auto";
+        BenchHost.Print();
         Console.WriteLine($"Frozen recipe end to end on the peers' beans split (991/176/128), {Environment.ProcessorCount} cores, one command at a time");
         for (int round = 1; round <= rounds; round++)
         {
             var run = Path.Combine(work, $"run{round}");
-            var (ours, _) = PeerProcess.Run("dotnet", cli, "train", manifest, "--recipe", "frozen", "--augment", "none", "--seed", "0", "--out", run);
+            var (ours, _) = PeerProcess.Run("dotnet", cli, "train", manifest, "--recipe", "frozen", "--augment", "none", "--seed", "0", "--precision", precision, "--out", run);
+            BenchHost.PrintRunPrecision(run);
             var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!;
             var ourTest = summary["test"]!["accuracy"]!.GetValue<double>();
             var peerJson = Path.Combine(work, $"mlnet{round}.json");

@@ -47,6 +47,8 @@ internal static class LoaderBenchmark
             }
         }
         Console.WriteLine();
+        BenchHost.Print();
+        Console.WriteLine("Precision: none involved (decode, transform and batching only; no model runs)");
         Console.WriteLine($"Loader img/s, batch {BatchSize}, {InputSize}x{InputSize}, {workers} workers, {Environment.ProcessorCount} cores (shared machine: single passes vary by up to ~20 %; compare the ratios)");
         Console.WriteLine("| images | transform | round | Holdout first | PyTorch first | ratio | Holdout warm | PyTorch warm | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");

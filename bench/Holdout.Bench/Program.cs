@@ -27,11 +27,13 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.WriteLine("""
-        Holdout.Bench: measurements run on demand (not part of the tests).
+        Holdout.Bench: measurements run on demand (not part of the tests). Each prints the host's CPU model and cores, and the precision it ran in and why.
           loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
                                                      loader img/s vs the PyTorch DataLoader peer, same session
-          train [--shared DIR] [--epochs 2] [--no-peer]      fine-tune training img/s vs the PyTorch peer, same session
-          frozen [--shared DIR] [--rounds 1]                 frozen recipe wall time + test accuracy vs the ML.NET peer, same session
+          train [--shared DIR] [--epochs 2] [--precision auto] [--no-peer]
+                                                     fine-tune training img/s (end to end and all-layers phase) vs the PyTorch peer, same session
+          frozen [--shared DIR] [--rounds 1] [--precision auto]
+                                                     frozen recipe wall time + test accuracy vs the ML.NET peer, same session
           eval [--shared DIR] [--precision auto] [--no-peer] evaluation img/s vs the PyTorch peer's evaluation, same session
           onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
                                                      inference img/s: ONNX Runtime on the export vs TorchSharp, same images

@@ -55,7 +55,7 @@ internal sealed class ConsoleProgress : Callback
         _task.Value = logs.Step;
         _task.Description = Markup.Escape(
             $"Epoch {logs.Epoch}/{context.PlannedEpochs} {logs.Step}/{logs.Steps} {logs.StepTime}/step " +
-            $"loss {logs.Loss.ToString("0.0000", c)} acc {logs.Accuracy.ToString("0.0000", c)}");
+            $"loss {logs.Loss.ToString("0.0000", c)} acc {logs.Accuracy.ToString("0.0000", c)}{TimeLeft(context)}");
     }
 
     public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
@@ -65,6 +65,14 @@ internal sealed class ConsoleProgress : Callback
             _task.Value = _task.MaxValue;
             _task.StopTask();
         }
-        WriteLine(logs.ToKerasLine(context.PlannedEpochs, _steps));
+        WriteLine(logs.ToKerasLine(context.PlannedEpochs, _steps) + TimeLeft(context));
+    }
+
+    /// <summary>With a budget, the time left for the whole run (final evaluation included), e.g. <c> - run: 2m05s left</c>.</summary>
+    private static string TimeLeft(TrainingContext context)
+    {
+        if (context.Deadline is not { } deadline) return "";
+        var left = deadline - DateTimeOffset.Now;
+        return left <= TimeSpan.Zero ? " - run: budget reached" : $" - run: {(int)left.TotalMinutes}m{left.Seconds:00}s left";
     }
 }

@@ -80,6 +80,15 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Side in pixels at which validation, test and prediction images are evaluated after training. Default: chosen on validation loss between --image-size and the larger size at which objects look as big as in the training crops (FixRes: 256 for 224 with --augment standard); recorded in best.holdout.")]
         public int? EvalSize { get; init; }
 
+        [CommandOption("--fine-tune-gate <ACC>")]
+        [Description("fine-tune: when the linear probe already classifies at least this share of the validation images correctly (with 100 or more of them), skip the all-layers epochs and keep the probe: they cost several times the probe for at most the rest. 'off' always runs them.")]
+        [DefaultValue("0.99")]
+        public string FineTuneGate { get; init; } = "0.99";
+
+        [CommandOption("--budget <TIME>")]
+        [Description("Fit the whole run (probe, epochs, final evaluation) into a wall-time budget such as 90s, 10m or 1h: the epochs of the last phase are planned from the measured throughput (--epochs, if given, is the most), training stops gracefully when the time runs out, and the log and summary.json say what the budget bought. Default: none, except 60s (with at most the default epochs) when training the bundled sample with neither --budget nor --epochs.")]
+        public string? Budget { get; init; }
+
         [CommandOption("--drop-last")]
         [Description("Drop the last partial training batch.")]
         public bool DropLast { get; init; }
@@ -99,7 +108,6 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         protected override TrainRunOptions CompleteTraining(TrainRunOptions shared) => shared with
         {
             Recipe = Recipe is null ? null : OptionNames.Parse<RecipeKind>("--recipe", Recipe),
-            Epochs = Epochs,
             FreezeEpochs = FreezeEpochs,
             LearningRateMultiplier = LearningRateMultiplier,
             LearningRate = LearningRate,
@@ -117,7 +125,24 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
             DropLast = DropLast,
             Probe = !NoProbe,
             EvalImageSize = EvalSize,
+            FineTuneGate = ParseGate(FineTuneGate),
+            Budget = Budget is not null ? Budgets.Parse(Budget) : UsesSampleDefaults(shared) ? SampleBudget : null,
+            Epochs = Epochs ?? (Budget is null && UsesSampleDefaults(shared) ? new TrainRunOptions().EffectiveEpochs : null),
         };
+
+        /// <summary>
+        /// The budget of the first run, <c>holdout train</c> on the bundled sample without --budget or --epochs: build and
+        /// run within about two minutes on any 2-core machine. The default epochs stay the most it plans, so a fast machine
+        /// ends early and a slow one fits fewer epochs in.
+        /// </summary>
+        internal static readonly TimeSpan SampleBudget = TimeSpan.FromSeconds(60);
+
+        private bool UsesSampleDefaults(TrainRunOptions shared) => shared.Data is null && Budget is null && Epochs is null && Resume is null;
+
+        private static double? ParseGate(string value) =>
+            string.Equals(value, "off", StringComparison.OrdinalIgnoreCase) ? null
+            : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var gate) ? gate
+            : throw new HoldoutException($"--fine-tune-gate '{value}' is not a validation accuracy such as 0.99, or 'off'.");
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

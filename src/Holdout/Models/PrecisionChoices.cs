@@ -92,10 +92,15 @@ public static class PrecisionChoices
         if (measure is null && System.Runtime.Intrinsics.X86.X86Base.IsSupported && !PrecisionSupport.CpuHasNativeBf16)
             return new PrecisionChoice(Precision.Fp32, requested, "this processor has no bfloat16 arithmetic (no AVX512_BF16 or AMX)");
 
+        if (workload == PrecisionWorkload.Training && model.Layout is { Bottleneck: true })
+            return new PrecisionChoice(Precision.Bf16, requested,
+                "bottleneck ResNets are not timed for training: their float32 backward pass dies with SIGFPE in libtorch 2.10 (seen on the AMD family-26 host at 32-64 px), so they train in bfloat16, which this processor computes natively");
         var key = new CacheKey(EngineInfo.DescribeProcessor(), torch.__version__, typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
             torch.get_num_threads(), ArchitectureName(model), OptionNames.Of(workload), batchSize, imageSize);
+        // The disk cache, where one is open, is authoritative (another process may have measured this shape first:
+        // every process then computes in the same precision); else what this process measured.
         bool fromCache = true;
-        var timings = Measured.GetOrAdd(key.Text, _ => Read(key) ?? default);
+        var timings = Read(key) is { } stored ? Measured[key.Text] = stored : Measured.GetValueOrDefault(key.Text);
         if (timings.Fp32 <= 0 || timings.Bf16 <= 0)
         {
             fromCache = false;
@@ -174,7 +179,7 @@ public static class PrecisionChoices
         return Step(model, input, workload);
     }
 
-    /// <summary>Runs <paramref name="time"/> on a fixed input with the model in evaluation mode, and restores its mode, precision, gradients and frozen flags after.</summary>
+    /// <summary>Runs <paramref name="time"/> on a fixed input with the model in the workload's mode, and restores its mode, precision, gradients, frozen flags and BatchNorm statistics after.</summary>
     private static T Timing<T>(ImageClassifier model, PrecisionWorkload workload, int batchSize, int imageSize, Func<Tensor, T> time)
     {
         var device = ModelOutputs.DeviceOf(model);
@@ -183,17 +188,31 @@ public static class PrecisionChoices
         var parameters = model.parameters().ToList();
         var wasRequired = parameters.Select(p => p.requires_grad).ToList();
         var hadGradient = parameters.Select(p => p.grad is not null).ToList();
+        // A training step runs in training mode, with the model's own BatchNorm policy, as training will (bfloat16
+        // backward through evaluation-mode BatchNorm of ResNet-50 at small sizes dies with SIGFPE in libtorch 2.10, while
+        // the same step in training mode runs); the statistics it updates are put back afterwards.
+        var buffers = workload == PrecisionWorkload.Training ? model.named_buffers().Select(b => (b.buffer, Saved: b.buffer.detach().clone())).ToList() : [];
+        // Dropout draws random numbers in training mode: the generator's state is put back too, so the run's seeded
+        // stream is the same whether or not (and however often) anything was timed.
+        using var random = torch.get_rng_state();
         try
         {
-            // Evaluation mode: BatchNorm statistics stay as they are. The default BatchNorm policy (always-eval) trains
-            // in this mode too, so a training step costs the same.
-            model.eval();
+            model.train(workload == PrecisionWorkload.Training);
             if (workload == PrecisionWorkload.Training) foreach (var p in parameters) p.requires_grad = true;
             using var input = Pattern(batchSize, imageSize, device);
             return time(input);
         }
         finally
         {
+            torch.set_rng_state(random);
+            using (no_grad())
+            {
+                foreach (var (buffer, saved) in buffers)
+                {
+                    buffer.copy_(saved);
+                    saved.Dispose();
+                }
+            }
             model.Precision = wasPrecision;
             model.train(wasTraining);
             for (int i = 0; i < parameters.Count; i++)

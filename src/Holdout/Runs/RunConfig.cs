@@ -48,6 +48,8 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
             if (document["options"]?["probe"] is null) options = options with { Probe = false };
             // ...and their unfrozen BatchNorm layers used batch statistics: they resume so.
             if (document["options"] is JsonObject written && !written.ContainsKey("batch_norm") && !options.TrainBatchNorm) options = options with { BatchNorm = BatchNormPolicy.FrozenStaysInEval };
+            // ...and ran every planned all-layers epoch after the probe: they resume without the fine-tune gate.
+            if (document["options"] is JsonObject older && !older.ContainsKey("fine_tune_gate")) options = options with { FineTuneGate = null };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -62,7 +64,8 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
     /// <param name="options">The run's options.</param>
     /// <param name="commandLine">The command line, or null.</param>
     /// <param name="model">The model built from the options (its backbone specification is recorded).</param>
-    internal static RunConfig Write(string path, TrainRunOptions options, string? commandLine, ImageClassifier model)
+    /// <param name="precision">How the model's precision was chosen (recorded with both timings when auto measured them).</param>
+    internal static RunConfig Write(string path, TrainRunOptions options, string? commandLine, ImageClassifier model, PrecisionChoice? precision = null)
     {
         var engine = EngineInfo.Describe();
         var created = DateTimeOffset.Now;
@@ -82,6 +85,18 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
                 ["precision"] = OptionNames.Of(model.Precision),
                 ["batch_norm"] = OptionNames.Of(options.EffectiveBatchNorm),
                 ["workers"] = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
+            },
+            ["precision_choice"] = precision is null ? null : new JsonObject
+            {
+                ["requested"] = OptionNames.Of(precision.Requested),
+                ["chosen"] = OptionNames.Of(precision.Precision),
+                ["reason"] = precision.Reason,
+                ["workload"] = precision.Workload is { } workload ? OptionNames.Of(workload) : null,
+                ["batch_size"] = precision.Measured ? precision.BatchSize : null,
+                ["image_size"] = precision.Measured ? precision.ImageSize : null,
+                ["fp32_step_seconds"] = precision.Fp32Seconds,
+                ["bf16_step_seconds"] = precision.Bf16Seconds,
+                ["from_cache"] = precision.Measured ? precision.FromCache : null,
             },
             ["backbone"] = model.Spec.ToJson(),
             ["versions"] = new JsonObject
@@ -123,6 +138,16 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
         Compare("TorchSharp", Document["versions"]?["torchsharp"], now.TorchSharpVersion);
         return changes;
     }
+
+    /// <summary>
+    /// The precision the run computed in when it started (<c>effective.precision</c>), when <paramref name="requested"/>
+    /// is <see cref="Precision.Auto"/> and the run recorded one; null otherwise.
+    /// </summary>
+    /// <param name="requested">The precision the run's options ask for.</param>
+    internal Precision? RecordedPrecision(Precision requested) =>
+        requested == Precision.Auto && Document["effective"]?["precision"]?.ToString() is { } recorded && recorded != OptionNames.Of(Precision.Auto)
+            ? OptionNames.Parse<Precision>("precision", recorded)
+            : null;
 
     /// <summary>The document as flat key/value pairs (<c>options.epochs</c> = <c>5</c>), in document order, for display.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Flatten()

@@ -37,6 +37,7 @@ public sealed class RunSetup : IDisposable
         Model = model;
         _ownsModel = ownsModel;
         Recipe = Recipe.For(options);
+        PrecisionChoice = new PrecisionChoice(model.Precision, model.Precision, "set by the caller");
         model.FrozenBatchNorm = options.EffectiveBatchNorm;
         var weights = classWeights?.ToArray()
             ?? (options.ClassWeights && split is not null ? Data.ClassWeights.InverseFrequency(split.Samples(DataSplit.Train), split.ClassNames.Count) : null);
@@ -51,7 +52,10 @@ public sealed class RunSetup : IDisposable
     /// <param name="options">The run's options (checked first).</param>
     /// <param name="split">The run's split; its class names become the model's outputs.</param>
     /// <exception cref="HoldoutException">An option is invalid, or the model cannot be built.</exception>
-    public static RunSetup Create(TrainRunOptions options, SplitManifest split)
+    public static RunSetup Create(TrainRunOptions options, SplitManifest split) => Create(options, split, precision: null);
+
+    /// <summary>As <see cref="Create(TrainRunOptions, SplitManifest)"/>, with the precision already chosen (a resumed run keeps the one it started with).</summary>
+    internal static RunSetup Create(TrainRunOptions options, SplitManifest split, PrecisionChoice? precision)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(split);
@@ -62,11 +66,16 @@ public sealed class RunSetup : IDisposable
         var model = ModelFactory.Create(new ModelOptions(options.Model, split.ClassNames, options.EffectiveImageSize, options.EffectiveWeights, Seed: options.Seed));
         try
         {
-            model.Precision = options.Precision;
+            // Precision before the head is initialised: timing it (for auto) must not see trained or primed weights,
+            // and draws no random number, so the seed's stream is the same whichever precision wins.
+            var recipe = Recipe.For(options);
+            precision ??= PrecisionChoices.Choose(model, options.Precision,
+                BackboneFixed(recipe, model, options) ? PrecisionWorkload.Inference : PrecisionWorkload.Training, options.BatchSize, options.EffectiveImageSize);
+            model.Precision = precision.Precision;
             // The new head's first predictions are the training split's class frequencies (loss = their entropy).
             var counts = split.Counts();
             model.InitialiseHead([.. Enumerable.Range(0, split.ClassNames.Count).Select(c => (double)counts[c, (int)DataSplit.Train])]);
-            return new RunSetup(options, split, model, ownsModel: true, classWeights: null);
+            return new RunSetup(options, split, model, ownsModel: true, classWeights: null) { PrecisionChoice = precision };
         }
         catch
         {
@@ -93,6 +102,14 @@ public sealed class RunSetup : IDisposable
 
     /// <summary>The run's options.</summary>
     public TrainRunOptions Options { get; }
+
+    /// <summary>
+    /// The precision the model computes in and why: with <see cref="TrainRunOptions.Precision"/> auto, the faster of
+    /// float32 and bfloat16 for the recipe's work (all-layers training steps, or forward passes when the backbone stays
+    /// fixed) at the run's batch and image size, measured (<see cref="PrecisionChoices"/>). For a setup made with
+    /// <see cref="ForModel"/>, the precision the caller gave the model.
+    /// </summary>
+    public PrecisionChoice PrecisionChoice { get; private init; }
 
     /// <summary>The run's split.</summary>
     /// <exception cref="InvalidOperationException">The setup was made for a model alone, without a split.</exception>
@@ -143,8 +160,11 @@ public sealed class RunSetup : IDisposable
     public bool KeepsBackboneFixed(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        return recipe.Phases.All(p => p.FrozenBackbone) && Model.StageCount > 0 && Options.EffectiveBatchNorm != BatchNormPolicy.TrainBatchNorm;
+        return BackboneFixed(recipe, Model, Options);
     }
+
+    private static bool BackboneFixed(Recipe recipe, ImageClassifier model, TrainRunOptions options) =>
+        recipe.Phases.All(p => p.FrozenBackbone) && model.StageCount > 0 && options.EffectiveBatchNorm != BatchNormPolicy.TrainBatchNorm;
 
     /// <summary>
     /// True when <paramref name="recipe"/> keeps the backbone fixed and the training images are never augmented: then
@@ -204,6 +224,81 @@ public sealed class RunSetup : IDisposable
         return result!;
     }
 
+    /// <summary>
+    /// True once a run has decided that the backbone keeps its pretrained weights to the end although the recipe could
+    /// have trained it (the fine-tune gate skipped the all-layers epochs): predictions then run the head on cached
+    /// features, as for a recipe that keeps the backbone fixed.
+    /// </summary>
+    internal bool BackboneLeftPretrained { get; set; }
+
+    /// <summary>
+    /// True when the weights being evaluated are a linear probe's (the fine-tune gate kept them, or no later epoch beat
+    /// them): the head was fitted on features of unaugmented centre crops at the training size, so FixRes's larger
+    /// evaluation size, which makes up for random crops' magnification, does not apply and is not tried.
+    /// </summary>
+    internal bool KeptLinearProbe { get; set; }
+
+    /// <summary>The fewest validation images on which <see cref="FineTuneGateReason"/> judges a probe: with fewer, one image is more than 1 %.</summary>
+    public const int FineTuneGateMinValidation = 100;
+
+    /// <summary>
+    /// Why the all-layers phase that follows a linear probe is not worth its time, or null when it is (or the gate is off):
+    /// the probe (<paramref name="probe"/>, its history row) classifies at least <see cref="TrainRunOptions.FineTuneGate"/>
+    /// of at least <see cref="FineTuneGateMinValidation"/> validation images correctly. Fine-tuning could then win back at
+    /// most the small remaining share, while each all-layers epoch costs about two to three times what the whole probe
+    /// did (forward and backward through every layer, against one forward pass): on a 1,959-photo clothing set the probe
+    /// reached the gate and fine-tuning did not beat it (docs/defaults-study.md).
+    /// </summary>
+    /// <param name="probe">The probe's epoch.</param>
+    public string? FineTuneGateReason(EpochRecord probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        if (Options.FineTuneGate is not { } gate || Options.EffectiveRecipe != RecipeKind.FineTune) return null;
+        var validation = Evaluation(DataSplit.Validation).SampleCount;
+        if (validation < FineTuneGateMinValidation || !(probe.ValAccuracy >= gate)) return null;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the linear probe already classifies {probe.ValAccuracy:0.0000} of the {validation} validation images correctly (--fine-tune-gate {gate:0.###})") +
+            ", so the all-layers epochs, each several times the probe's cost, were skipped and the probe kept (--fine-tune-gate off runs them)";
+    }
+
+    /// <summary>The probe validation accuracy from which the first all-layers epoch must beat the probe (<see cref="StrongProbeReason"/>).</summary>
+    public const double StrongProbe = 0.97;
+
+    /// <summary>
+    /// Why fine-tuning should stop after its first all-layers epoch and keep the probe, or null when it should go on (or
+    /// the gate is off): the probe was strong (at least <see cref="StrongProbe"/> of at least
+    /// <see cref="FineTuneGateMinValidation"/> validation images right) and that epoch's validation loss did not beat the
+    /// probe's. After a weak probe the first all-layers epochs are usually worse until the schedule anneals (the beans
+    /// sets), and the run goes on; after a strong one a first epoch that loses ground has been a sign that fine-tuning
+    /// disturbs features that already serve (docs/defaults-study.md), and stopping there keeps the run within about
+    /// three times the frozen recipe's time.
+    /// </summary>
+    /// <param name="probe">The probe's epoch.</param>
+    /// <param name="firstValidationLoss">The validation loss after the first all-layers epoch.</param>
+    public string? StrongProbeReason(EpochRecord probe, double firstValidationLoss)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        if (Options.FineTuneGate is null || Options.EffectiveRecipe != RecipeKind.FineTune) return null;
+        var validation = Evaluation(DataSplit.Validation).SampleCount;
+        if (validation < FineTuneGateMinValidation || !(probe.ValAccuracy >= StrongProbe) || firstValidationLoss < probe.ValLoss) return null;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the first all-layers epoch's val_loss {firstValidationLoss:0.0000} did not beat the linear probe's {probe.ValLoss:0.0000}, which already classifies {probe.ValAccuracy:0.0000} of the {validation} validation images correctly") +
+            ", so fine-tuning stopped and the probe is kept (--fine-tune-gate off runs every epoch)";
+    }
+
+    /// <summary>A callback that applies <see cref="StrongProbeReason"/> at the end of epoch <paramref name="firstEpoch"/>, the first after <paramref name="probe"/>.</summary>
+    internal Callback StrongProbeGuard(EpochRecord probe, int firstEpoch) => new ProbeGuard(this, probe, firstEpoch);
+
+    /// <summary>Stops fine-tuning after its first all-layers epoch when <see cref="RunSetup.StrongProbeReason"/> says so.</summary>
+    private sealed class ProbeGuard(RunSetup setup, EpochRecord probe, int firstEpoch) : Callback
+    {
+        public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
+        {
+            if (logs.Epoch != firstEpoch || context.StopTraining || !logs.Contains("val_loss")) return;
+            if (setup.StrongProbeReason(probe, logs["val_loss"]) is { } reason) (context.StopTraining, context.StopReason) = (true, reason);
+        }
+    }
+
     /// <summary>Runs every phase of a recipe (the options' own by default) and returns the history.</summary>
     /// <param name="recipe">The recipe. Defaults to null: <see cref="Recipe"/>.</param>
     /// <param name="callbacks">Callbacks, e.g. <see cref="EarlyStopping"/>.</param>
@@ -214,11 +309,25 @@ public sealed class RunSetup : IDisposable
         using var trainer = CreateTrainer(recipe, callbacks);
         trainer.Context.PlannedEpochs = recipe.TotalEpochs;
         var (train, validation) = Sources(recipe);
-        foreach (var phase in recipe.Phases)
+        for (int index = 0; index < recipe.Phases.Count; index++)
         {
+            var phase = recipe.Phases[index];
             if (trainer.Context.StopTraining) break;
-            if (phase.LinearProbe) FitProbe(trainer, phase, cancellationToken);
-            else trainer.Fit(train, validation, phase.Prepare(Model), cancellationToken: cancellationToken);
+            if (phase.LinearProbe)
+            {
+                FitProbe(trainer, phase, cancellationToken);
+                if (FineTuneGateReason(trainer.History.Epochs[^1]) is { } reason)
+                {
+                    (trainer.Context.StopTraining, trainer.Context.StopReason) = (true, reason);
+                    BackboneLeftPretrained = true;
+                }
+            }
+            else
+            {
+                if (index > 0 && recipe.Phases[index - 1].LinearProbe && trainer.History.Epochs.Count > 0)
+                    trainer.AddCallback(StrongProbeGuard(trainer.History.Epochs[^1], trainer.History.Epochs.Count + 1));
+                trainer.Fit(train, validation, phase.Prepare(Model), cancellationToken: cancellationToken);
+            }
         }
         return trainer.History;
     }
@@ -255,7 +364,7 @@ public sealed class RunSetup : IDisposable
     /// <param name="split">The split.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     public Predictions Predict(DataSplit split, CancellationToken cancellationToken = default) =>
-        KeepsBackboneFixed(Recipe)
+        KeepsBackboneFixed(Recipe) || BackboneLeftPretrained
             ? Evaluator.Predict(Head, Features(split).View(Options.BatchSize, shuffle: false), Loss, cancellationToken: cancellationToken)
             : Evaluator.Predict(Model, Evaluation(split), Loss, cancellationToken: cancellationToken);
 
@@ -290,7 +399,7 @@ public sealed class RunSetup : IDisposable
             UseEvaluationSize(given);
             return new EvaluationSizeChoice(given, new Dictionary<int, double>());
         }
-        var candidate = Model.TakesAnyInputSize ? Options.FixResEvalSize(Preprocessing.EvalResize) : training;
+        var candidate = Model.TakesAnyInputSize && !KeptLinearProbe ? Options.FixResEvalSize(Preprocessing.EvalResize) : training;
         UseEvaluationSize(training);
         if (candidate == training || Evaluation(DataSplit.Validation).SampleCount == 0) return new EvaluationSizeChoice(training, new Dictionary<int, double>());
         var atTraining = Predict(DataSplit.Validation, cancellationToken);

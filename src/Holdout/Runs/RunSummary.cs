@@ -59,6 +59,8 @@ internal static class RunSummary
         {
             ["train_images_per_s"] = trainSeconds > 0 ? trainImages / trainSeconds : null,
             ["eval_images_per_s"] = evalSeconds + testSeconds > 0 ? (evalImages + testImages) / (evalSeconds + testSeconds) : null,
+            ["train_images_per_s_by_phase"] = new JsonObject([.. trainer.PhaseThroughput.Select(p =>
+                KeyValuePair.Create(p.Key, (JsonNode?)(p.Value.Seconds > 0 ? p.Value.Images / p.Value.Seconds : null)))]),
         };
         summary["phases"] = Phases(recipe, history.Count);
         summary["seconds"] = seconds;

@@ -50,6 +50,14 @@ namespace Holdout.Runs;
 /// <param name="EvalImageSize">The side validation, test and prediction images are rendered at after training. Defaults to
 /// null: chosen on validation between <see cref="EffectiveImageSize"/> and <see cref="FixResEvalSize"/> (see
 /// <see cref="RunSetup.ChooseEvaluationSize"/>).</param>
+/// <param name="FineTuneGate">Fine-tune with the linear probe: when the probe already classifies at least this share of
+/// the validation images correctly (and there are at least <see cref="RunSetup.FineTuneGateMinValidation"/> of them),
+/// the all-layers epochs are skipped and the probe is kept: they cost several times the probe's time for at most the
+/// remaining share. Null turns the gate off. Defaults to 0.99 (see <see cref="RunSetup.FineTuneGateReason"/>).</param>
+/// <param name="Budget">A wall-time budget for the whole run (the probe, the all-layers epochs and the final evaluation):
+/// the all-layers epochs, and if needed the image size, are chosen from the measured throughput to fit it, and training
+/// stops gracefully when it runs out (the best weights are kept); <see cref="Epochs"/>, when given, is then the most
+/// epochs it may plan. Defaults to null: no budget, the epochs as given.</param>
 public sealed record TrainRunOptions(
     string? Data = null,
     Architecture Model = Architecture.ResNet18,
@@ -79,8 +87,13 @@ public sealed record TrainRunOptions(
     Precision Precision = Precision.Auto,
     bool Probe = true,
     BatchNormPolicy? BatchNorm = null,
-    int? EvalImageSize = null)
+    int? EvalImageSize = null,
+    double? FineTuneGate = TrainRunOptions.DefaultFineTuneGate,
+    TimeSpan? Budget = null)
 {
+    /// <summary>The default <see cref="FineTuneGate"/>: 0.99, the probe's validation accuracy above which fine-tuning all layers is skipped.</summary>
+    public const double DefaultFineTuneGate = 0.99;
+
     /// <summary>The metrics <see cref="Monitor"/> may name.</summary>
     public static IReadOnlyList<string> Monitors { get; } = ["val_loss", "val_acc", "loss", "acc"];
 
@@ -162,6 +175,10 @@ public sealed record TrainRunOptions(
         if (Workers < 0) throw new HoldoutException($"--workers must be 0 (one per core) or more, got {Workers}.");
         if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new HoldoutException($"--weight-decay must be 0 or more, got {WeightDecay}.");
         if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing)) throw new HoldoutException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}. Typical values are 0 (off) and 0.1.");
+        if (FineTuneGate is { } gate && (gate is <= 0 or > 1 || double.IsNaN(gate)))
+            throw new HoldoutException($"--fine-tune-gate must be a validation accuracy in (0, 1] such as 0.99, or 'off', got {gate}.");
+        if (Budget is { } budget && budget < TimeSpan.FromSeconds(10))
+            throw new HoldoutException($"--budget must be at least 10 seconds (e.g. 90s, 10m, 1h), got {budget.TotalSeconds:0.#} s.");
         if (!Monitors.Contains(Monitor)) throw new HoldoutException($"--monitor '{Monitor}' is not one of: {string.Join(", ", Monitors)}.");
         _ = AugmentationOptions.Preset(Augment);
         _ = SplitRatios.Parse(Split);

@@ -70,6 +70,9 @@ public static class TrainingRun
     private static TrainingRunResult Run(TrainRunOptions options, RunFiles files, RunConfig? startedWith, TrainingRunHooks hooks, RunLog log, CancellationToken cancellationToken)
     {
         bool resuming = startedWith is not null;
+        // A budget run that already planned its epochs resumes with that plan, so its schedule is the one it started.
+        var plannedEpochs = startedWith?.Document["budget_plan"]?["epochs"]?.GetValue<int>();
+        if (plannedEpochs is { } planned) options = options with { Epochs = planned };
         NativeRuntime.EnsureInitialized();
         var clock = Stopwatch.StartNew();
         var weights = ModelFactory.PrefetchWeights(options.Model, options.EffectiveWeights);
@@ -84,20 +87,27 @@ public static class TrainingRun
         log.Line($"Data: {data.Source} - {classes.Count} classes ({string.Join(", ", classes)}); " +
                  $"train {manifest.Samples(DataSplit.Train).Count}, validation {manifest.Samples(DataSplit.Validation).Count}, test {manifest.Samples(DataSplit.Test).Count} images");
 
-        using var setup = RunSetup.Create(options, manifest);
+        // A resumed run computes in the precision it started with while nothing else about the setup changed, so an
+        // auto choice cannot flip between sessions on a timing's noise.
+        var keptPrecision = startedWith?.RecordedPrecision(options.Precision) is { } recorded && startedWith.SetupChanges(EngineInfo.Describe(), recorded).Count == 0
+            ? new PrecisionChoice(recorded, options.Precision, "as measured when the run started (config.json)")
+            : null;
+        using var setup = RunSetup.Create(options, manifest, keptPrecision);
         GC.KeepAlive(weights);
         var model = setup.Model;
         var recipe = setup.Recipe;
+        BudgetPlan? budgetPlan = null;
+        double budgetSpentBefore = 0;
         log.Line($"Model: {model.Spec.Architecture}, {(model.IsPretrained ? "pretrained (" + model.Spec.WeightsSource + ")" : "random initialisation")}; " +
                  $"input {options.EffectiveImageSize}px {setup.Preprocessing.ColorOrder} {setup.Preprocessing.Scale}; recipe {OptionNames.Of(recipe.Kind)}; " +
-                 $"precision {OptionNames.Of(model.Precision)}{(options.Precision == Precision.Auto ? (model.Precision == Precision.Bf16 ? " (auto: bfloat16 is native here)" : " (auto: no native bfloat16 here)") : "")}");
-        if (startedWith is null) RunConfig.Write(files.Config, options, hooks.CommandLine, model);
+                 $"precision {setup.PrecisionChoice}");
+        if (startedWith is null) RunConfig.Write(files.Config, options, hooks.CommandLine, model, setup.PrecisionChoice);
         else if (startedWith.SetupChanges(EngineInfo.Describe(), model.Precision) is { Count: > 0 } changes)
             log.Line($"Resuming with another setup than the run started with ({string.Join("; ", changes)}): what it computes from here rounds differently, so it will not repeat an uninterrupted run bit for bit.");
         if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.Train, classes, cancellationToken);
 
         var checkpoints = new Checkpoints(files, model, options, recipe);
-        var callbacks = new List<Callback> { new LogLines(log, recipe.TotalEpochs) };
+        var callbacks = new List<Callback> { new LogLines(log, options.Budget is null ? recipe.TotalEpochs : 1) };
         EarlyStopping? stopping = options.Patience > 0 ? new EarlyStopping(options.Monitor, options.Patience) : null;
         if (stopping is not null) callbacks.Add(stopping);
         // Before the progress display (present or not on resume; callback state is matched by position) and before the
@@ -138,12 +148,59 @@ public static class TrainingRun
                     $"from {probe.Candidates.Count}{(probe.Candidates.Count < LinearProbe.DefaultWeightDecays.Count ? $" of {LinearProbe.DefaultWeightDecays.Count}" : "")} candidates; train acc {probe.TrainAccuracy:0.0000} - val_loss {last.ValLoss:0.0000} - val_acc {last.ValAccuracy:0.0000}"));
                 continue;
             }
+            // After a linear probe (this session's or, on resume, the checkpoint's), the gate may say the probe suffices.
+            if (p > 0 && recipe.Phases[p - 1].LinearProbe && setup.FineTuneGateReason(trainer.History.Epochs[recipe.EpochsBefore(p) - 1]) is { } gated)
+            {
+                (trainer.Context.StopTraining, trainer.Context.StopReason) = (true, gated);
+                setup.BackboneLeftPretrained = true;
+                break;
+            }
+            // A budget fills the last phase: its epochs are planned from the throughput measured so far.
+            if (options.Budget is { } budget && p == recipe.Phases.Count - 1 && budgetPlan is null)
+            {
+                var spentBefore = resuming ? trainer.History.Epochs.Sum(e => e.Seconds) : 0;
+                var probeEpoch = p > 0 && recipe.Phases[p - 1].LinearProbe ? trainer.History.Epochs[recipe.EpochsBefore(p) - 1] : null;
+                var evalImage = probeEpoch is null ? (double?)null
+                    : probeEpoch.Seconds / Math.Max(1, manifest.Samples(DataSplit.Train).Count + manifest.Samples(DataSplit.Validation).Count);
+                var before = recipe.EpochsBefore(p);
+                budgetPlan = BudgetPlan.Make(setup, budget, spentBefore + clock.Elapsed.TotalSeconds, evalImage,
+                    Math.Max(before == 0 ? 1 : 0, (options.Epochs ?? before + BudgetPlan.MaxEpochs) - before), cancellationToken);
+                budgetSpentBefore = spentBefore;
+                log.Line(budgetPlan.Describe(phase.Name, options.EffectiveImageSize));
+                var epochs = plannedEpochs is null ? Math.Max(before == 0 ? 1 : 0, budgetPlan.Epochs) : phase.Epochs;
+                trainer.AddCallback(budgetPlan.Stop(() => spentBefore + clock.Elapsed.TotalSeconds));
+                trainer.Context.Deadline = DateTimeOffset.Now + budget - TimeSpan.FromSeconds(spentBefore + clock.Elapsed.TotalSeconds);
+                if (plannedEpochs is null)
+                {
+                    options = options with { Epochs = before + epochs };
+                    recipe = Recipe.For(options);
+                    trainer.Context.PlannedEpochs = recipe.TotalEpochs;
+                    RecordBudgetPlan(files.Config, recipe.TotalEpochs, budgetPlan);
+                    if (epochs == 0)
+                    {
+                        (trainer.Context.StopTraining, trainer.Context.StopReason) = (true, $"the budget of {Budgets.Format(budget)} buys no epoch of '{phase.Name}' after what ran before it");
+                        setup.BackboneLeftPretrained = recipe.Phases.Take(p).All(q => q.FrozenBackbone);
+                        break;
+                    }
+                    phase = recipe.Phases[p];
+                }
+            }
+            if (p > 0 && recipe.Phases[p - 1].LinearProbe && resume is null)
+                trainer.AddCallback(setup.StrongProbeGuard(trainer.History.Epochs[recipe.EpochsBefore(p) - 1], recipe.EpochsBefore(p) + 1));
             var prepared = phase.Prepare(model);
             log.Line($"Phase '{phase.Name}': {phase.Epochs} epochs, learning rates {string.Join(", ", prepared.Groups.Select(g => g.LearningRate.ToString("0.##e+00", CultureInfo.InvariantCulture)).Distinct())}");
             var (train, validation) = setup.Sources(recipe);
             trainer.FitResuming(train, validation, prepared, resume, cancellationToken);
         }
         if (trainer.Context.StopReason is { } reason) log.Line($"Stopped: {reason}");
+
+        // Weights kept from an epoch that left the backbone as it was pretrained (the probe) evaluate on cached features.
+        // Those of the probe itself were fitted on unaugmented crops at the training size: no FixRes size for them.
+        var fixedPhases = recipe.Phases.TakeWhile(q => q.FrozenBackbone).Sum(q => q.Epochs);
+        if (checkpoint.BestEpoch >= 1 && checkpoint.BestEpoch <= fixedPhases && options.EffectiveBatchNorm != Models.BatchNormPolicy.TrainBatchNorm)
+            setup.BackboneLeftPretrained = true;
+        var keptPhase = Enumerable.Range(0, recipe.Phases.Count).FirstOrDefault(q => checkpoint.BestEpoch <= recipe.EpochsBefore(q + 1));
+        setup.KeptLinearProbe = checkpoint.BestEpoch >= 1 && recipe.Phases[keptPhase].LinearProbe;
 
         PausePoint.Reach("final-evaluation");
         // The best weights are evaluated once on every split: always those of best.holdout, so a run resumed after its
@@ -182,6 +239,18 @@ public static class TrainingRun
         if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
         var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped, evaluationSize);
+        if (budgetPlan is not null)
+        {
+            var used = budgetSpentBefore + clock.Elapsed.TotalSeconds;
+            var filled = recipe.Phases.Count - 1;
+            var run = Math.Max(0, history.Count - recipe.EpochsBefore(filled));
+            summary["budget"] = budgetPlan.ToJson(used, run, trainer.Context.StopReason);
+            var inv = CultureInfo.InvariantCulture;
+            log.Line(string.Create(inv, $"Budget {Budgets.Format(budgetPlan.Budget)}: used {used:0} s ({used / budgetPlan.Budget.TotalSeconds:0%}); ") +
+                string.Create(inv, $"it bought {run} of {budgetPlan.Epochs} planned epochs of '{recipe.Phases[filled].Name}' after {recipe.EpochsBefore(filled)} before them; ") +
+                (bestEpoch >= 1 ? string.Create(inv, $"the kept epoch {bestEpoch} scored val_loss {history[bestEpoch - 1].ValLoss:0.0000} - val_acc {history[bestEpoch - 1].ValAccuracy:0.0000}") : "no epoch was kept") +
+                (recipe.EpochsBefore(filled) > 0 && history.Count > 0 ? string.Create(inv, $" (epoch 1: val_loss {history[0].ValLoss:0.0000} - val_acc {history[0].ValAccuracy:0.0000})") : ""));
+        }
         AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
         RunReport.Write(files.Folder);
         log.Line($"Report: {files.Report}");
@@ -192,6 +261,21 @@ public static class TrainingRun
         hooks.Completed?.Invoke(result, model);
         log.Line($"Run folder: {files.Folder}");
         return result;
+    }
+
+    /// <summary>Adds the budget's plan to <c>config.json</c> (atomically), so that a resumed run keeps its epochs and schedule.</summary>
+    private static void RecordBudgetPlan(string configPath, int totalEpochs, BudgetPlan plan)
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        document["budget_plan"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["epochs"] = totalEpochs,
+            ["budget_seconds"] = plan.Budget.TotalSeconds,
+            ["estimated_epoch_seconds"] = plan.EpochSeconds,
+            ["estimated_final_seconds"] = plan.FinalSeconds,
+            ["planned_at_seconds"] = plan.PlannedAt,
+        };
+        AtomicFile.WriteAllText(configPath, StrictJson.Write(document, RunConfig.Json));
     }
 
     /// <summary>Rewrites <paramref name="bundle"/> (atomically; its weights and metadata kept) with <paramref name="model"/>'s evaluation size.</summary>

@@ -72,6 +72,19 @@ public sealed class Trainer : IDisposable
     /// <summary>Training images processed and seconds spent in training batches (data waits included), over all phases.</summary>
     public (long Images, double Seconds) TrainThroughput { get; private set; }
 
+    /// <summary>Training images processed and seconds spent in training batches (data waits included), per phase name, in the order phases ran.</summary>
+    public IReadOnlyDictionary<string, (long Images, double Seconds)> PhaseThroughput => _phaseThroughput;
+
+    private readonly OrderedDictionary<string, (long Images, double Seconds)> _phaseThroughput = [];
+
+    private void CountTraining(long images, double seconds)
+    {
+        TrainThroughput = (TrainThroughput.Images + images, TrainThroughput.Seconds + seconds);
+        var phase = Context.Phase;
+        var (before, spent) = _phaseThroughput.TryGetValue(phase, out var sofar) ? sofar : (0, 0);
+        _phaseThroughput[phase] = (before + images, spent + seconds);
+    }
+
     /// <summary>Evaluation images processed and seconds spent evaluating, over all phases.</summary>
     public (long Images, double Seconds) EvalThroughput { get; private set; }
 
@@ -137,7 +150,7 @@ public sealed class Trainer : IDisposable
             int number = Context.CompletedEpochs + 1;
             foreach (var c in _callbacks) c.OnEpochBegin(Context, number);
             var logs = epoch(number);
-            TrainThroughput = (TrainThroughput.Images + images, TrainThroughput.Seconds + (logs.Contains("seconds") ? logs["seconds"] : 0));
+            CountTraining(images, logs.Contains("seconds") ? logs["seconds"] : 0);
             Context.CompletedEpochs = number;
             foreach (var c in _callbacks) c.OnEpochEnd(Context, logs);
         }
@@ -156,6 +169,9 @@ public sealed class Trainer : IDisposable
         _optimizer.save_state_dict(temporary);
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>Adds a callback after the others (a run that learns what it needs only once training has started, e.g. a budget's stop).</summary>
+    internal void AddCallback(Callback callback) => _callbacks.Add(callback);
 
     /// <summary>The callbacks' state (for a checkpoint), by callback index.</summary>
     public JsonObject SaveCallbackState()
@@ -220,7 +236,7 @@ public sealed class Trainer : IDisposable
             foreach (var c in _callbacks) c.OnBatchEnd(Context, batchLogs);
             if (Context.StopTraining) break;
         }
-        TrainThroughput = (TrainThroughput.Images + seen, TrainThroughput.Seconds + clock.Elapsed.TotalSeconds);
+        CountTraining(seen, clock.Elapsed.TotalSeconds);
         var logs = new EpochLogs(epoch)
         {
             ["loss"] = seen == 0 ? double.NaN : lossSum / weightSum,

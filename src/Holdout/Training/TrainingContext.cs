@@ -33,6 +33,9 @@ public sealed class TrainingContext
     /// <summary>The total number of epochs planned over all phases, for display.</summary>
     public int PlannedEpochs { get; internal set; }
 
+    /// <summary>When the run must end, when it has a wall-time budget (<see cref="Runs.TrainRunOptions.Budget"/>); null otherwise. Progress displays show the time left.</summary>
+    public DateTimeOffset? Deadline { get; internal set; }
+
     /// <summary>The name of the current phase (e.g. <c>head</c>, <c>all layers</c>).</summary>
     public string Phase { get; internal set; } = "";
 

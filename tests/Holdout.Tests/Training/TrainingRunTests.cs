@@ -74,9 +74,16 @@ public sealed class TrainingRunTests
         Assert.Equal(here.Processor, config["versions"]!["processor"]!.GetValue<string>());
         Assert.Equal(here.Threads, config["versions"]!["threads"]!.GetValue<int>());
 
-        // When it is resumed on the same setup, then as if it had started on another processor with more threads
+        // When it is resumed on the same setup (auto then keeps the precision config.json records, not a new
+        // measurement: shown by recording the other one), then as if it had started on another processor with more threads
+        var recorded = config["effective"]!["precision"]!.GetValue<string>();
+        var other = recorded == "bf16" ? "fp32" : "bf16";
+        config["effective"]!["precision"] = other;
+        File.WriteAllText(run.Files.Config, config.ToJsonString());
         var sameSetup = new List<string>();
         TrainingRun.Resume(run.Files.Folder, new TrainingRunHooks(Log: sameSetup.Add));
+        Assert.Contains(sameSetup, l => l.Contains($"precision {other} (auto: as measured when the run started (config.json))", StringComparison.Ordinal));
+        config["effective"]!["precision"] = recorded;
         config["versions"]!["threads"] = here.Threads + 3;
         config["versions"]!["processor"] = "Another CPU (family 25, model 1)";
         File.WriteAllText(run.Files.Config, config.ToJsonString());

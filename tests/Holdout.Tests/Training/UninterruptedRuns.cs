@@ -10,7 +10,8 @@ namespace Holdout.Tests.Training;
 /// this process on first use, (1) the simple CNN for up to 5 epochs watching <c>val_acc</c> with patience 1 (the
 /// colour classes reach a validation accuracy of 1.0 within the first epochs, which no later epoch can improve on, so
 /// it stops early two epochs later: its best weights are not its last), and (2) the pretrained ResNet-18 with the
-/// fine-tune recipe (1 head epoch, then 1 all-layers epoch: one phase boundary).
+/// fine-tune recipe (1 head epoch, then 1 all-layers epoch: one phase boundary). Both ask for bf16: --precision auto
+/// is measured per process, and this process and the command-line children must compute alike.
 /// </summary>
 public sealed class UninterruptedRuns : IDisposable
 {
@@ -38,14 +39,14 @@ public sealed class UninterruptedRuns : IDisposable
     /// <summary><c>holdout train</c>'s arguments for the simple CNN reference, into <paramref name="runFolder"/>.</summary>
     public string[] SimpleCnnArguments(string runFolder) =>
         ["train", _data.Value, "--model", "simple-cnn", "--image-size", "32", "--epochs", "5", "--batch-size", "4", "--monitor", "val_acc",
-         "--patience", "1", "--seed", "5", "--workers", "2", "--out", runFolder];
+         "--patience", "1", "--seed", "5", "--workers", "2", "--precision", "bf16", "--out", runFolder];
 
     /// <summary><c>holdout train</c>'s arguments for the fine-tune reference, into <paramref name="runFolder"/>.</summary>
     /// <remarks>--drop-last: 21 training images in batches of 4 would leave a batch of one image, whose BatchNorm
     /// variance poisons the running statistics (NaN validation loss).</remarks>
     public string[] FineTuneArguments(string runFolder) =>
         ["train", _data.Value, "--model", "resnet18", "--recipe", "fine-tune", "--image-size", "32", "--epochs", "2", "--freeze-epochs", "1",
-         "--batch-size", "4", "--drop-last", "--patience", "10", "--seed", "5", "--workers", "2", "--out", runFolder];
+         "--batch-size", "4", "--drop-last", "--patience", "10", "--seed", "5", "--workers", "2", "--precision", "bf16", "--out", runFolder];
 
     /// <summary>
     /// Asserts that <paramref name="runFolder"/> ended as <paramref name="reference"/> did: the same history.csv
@@ -78,10 +79,10 @@ public sealed class UninterruptedRuns : IDisposable
     }
 
     private TrainRunOptions SimpleCnnOptions(string runFolder) => new(Data: _data.Value, Model: Architecture.SimpleCnn, ImageSize: 32, Epochs: 5,
-        BatchSize: 4, Monitor: "val_acc", Patience: 1, Seed: 5, Workers: 2, Out: runFolder);
+        BatchSize: 4, Monitor: "val_acc", Patience: 1, Seed: 5, Workers: 2, Precision: Precision.Bf16, Out: runFolder);
 
     private TrainRunOptions FineTuneOptions(string runFolder) => new(Data: _data.Value, Model: Architecture.ResNet18, Recipe: RecipeKind.FineTune,
-        ImageSize: 32, Epochs: 2, FreezeEpochs: 1, BatchSize: 4, DropLast: true, Patience: 10, Seed: 5, Workers: 2, Out: runFolder);
+        ImageSize: 32, Epochs: 2, FreezeEpochs: 1, BatchSize: 4, DropLast: true, Patience: 10, Seed: 5, Workers: 2, Precision: Precision.Bf16, Out: runFolder);
 
     /// <inheritdoc/>
     public void Dispose() => _temp.Dispose();
