@@ -81,7 +81,7 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         public int? EvalSize { get; init; }
 
         [CommandOption("--fine-tune-gate <ACC>")]
-        [Description("fine-tune: when the linear probe already classifies at least this share of the validation images correctly (with 100 or more of them), skip the all-layers epochs and keep the probe: they cost several times the probe for at most the rest. 'off' always runs them.")]
+        [Description("fine-tune: when the linear probe already classifies at least this share of the validation images correctly (with 100 or more of them), skip the all-layers epochs and keep the probe: they cost several times the probe for at most the rest. From 0.97 on, the first all-layers epoch must beat the probe's validation loss, or fine-tuning stops there and the probe is kept. 'off' runs every epoch.")]
         [DefaultValue("0.99")]
         public string FineTuneGate { get; init; } = "0.99";
 

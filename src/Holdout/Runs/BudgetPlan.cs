@@ -33,6 +33,7 @@ internal sealed class BudgetPlan
         Budget = budget;
         Epochs = epochs;
         EpochSeconds = epochSeconds;
+        PlannedEpochSeconds = epochSeconds;
         FinalSeconds = finalSeconds;
         EvalImageSeconds = evalImageSeconds;
         TrainImageSeconds = trainImageSeconds;
@@ -45,8 +46,11 @@ internal sealed class BudgetPlan
     /// <summary>The epochs planned for the phase the budget fills (0: it buys nothing beyond what ran before).</summary>
     public int Epochs { get; }
 
-    /// <summary>The estimated seconds of one epoch of that phase.</summary>
+    /// <summary>The estimated seconds of one epoch of that phase (then the last whole epoch's measured length).</summary>
     public double EpochSeconds { get; private set; }
+
+    /// <summary>The estimated seconds of one epoch when the plan was made.</summary>
+    public double PlannedEpochSeconds { get; }
 
     /// <summary>The estimated seconds of the final evaluation.</summary>
     public double FinalSeconds { get; }
@@ -78,10 +82,8 @@ internal sealed class BudgetPlan
         int train = split.Samples(DataSplit.Train).Count, validation = split.Samples(DataSplit.Validation).Count, test = split.Samples(DataSplit.Test).Count;
         var batch = setup.Options.BatchSize;
         var size = setup.Options.EffectiveImageSize;
-        var choice = setup.PrecisionChoice;
-        var stepSeconds = choice is { Measured: true, Workload: PrecisionWorkload.Training } && choice.BatchSize == batch && choice.ImageSize == size
-            ? (choice.Precision == Precision.Bf16 ? choice.Bf16Seconds!.Value : choice.Fp32Seconds!.Value)
-            : PrecisionChoices.TimeStep(setup.Model, PrecisionWorkload.Training, batch, size);
+        // Timed now, not taken from the precision cache: a cached timing may have been measured on a busier machine.
+        var stepSeconds = PrecisionChoices.TimeStep(setup.Model, PrecisionWorkload.Training, batch, size);
         var forwardSeconds = PrecisionChoices.TimeStep(setup.Model, PrecisionWorkload.Inference, batch, size);
         var evalImage = evalImageSeconds ?? TimeEvaluationBatch(setup, cancellationToken);
         // Decoding and preparing an image costs what the probe's pass cost beyond the model's forward pass.
@@ -94,11 +96,16 @@ internal sealed class BudgetPlan
         return new BudgetPlan(budget, epochs, epoch, final, evalImage, trainImage, elapsed) { ValidationSeconds = validation * evalImage };
     }
 
-    /// <summary>How many epochs of <paramref name="epochSeconds"/> fit in what the budget leaves after <paramref name="elapsed"/>, the final evaluation and the <see cref="Margin"/>, from 0 to <paramref name="maxEpochs"/>.</summary>
+    /// <summary>
+    /// How many epochs of <paramref name="epochSeconds"/> fit in what the budget leaves after <paramref name="elapsed"/>,
+    /// the final evaluation and the <see cref="Margin"/>, from 0 to <paramref name="maxEpochs"/>, rounded to the nearest:
+    /// an epoch is a large share of a short budget, and the last one, at the one-cycle schedule's near-zero rate, loses
+    /// little when <see cref="Stop"/> cuts it short to leave the final evaluation its time.
+    /// </summary>
     internal static int EpochsThatFit(double budgetSeconds, double elapsed, double epochSeconds, double finalSeconds, int maxEpochs)
     {
         var left = budgetSeconds * (1 - Margin) - elapsed - finalSeconds;
-        return epochSeconds > 0 ? (int)Math.Clamp(Math.Floor(left / epochSeconds), 0, maxEpochs) : 0;
+        return epochSeconds > 0 ? (int)Math.Clamp(Math.Round(left / epochSeconds, MidpointRounding.AwayFromZero), 0, maxEpochs) : 0;
     }
 
     /// <summary>A plan from given estimates (tests).</summary>
@@ -121,14 +128,14 @@ internal sealed class BudgetPlan
         ["used_seconds"] = usedSeconds,
         ["planned_epochs"] = Epochs,
         ["epochs_run"] = epochsRun,
-        ["estimated_epoch_seconds"] = EpochSeconds,
+        ["estimated_epoch_seconds"] = PlannedEpochSeconds,
         ["estimated_final_seconds"] = FinalSeconds,
         ["planned_at_seconds"] = PlannedAt,
         ["stopped_by_budget"] = stopReason is not null && stopReason.StartsWith("the budget", StringComparison.Ordinal),
     };
 
     /// <summary>
-    /// The callback that keeps a run inside its budget: before an epoch that would not finish in time (by the last
+    /// The callback that keeps a run inside its budget: before an epoch of which not even half would fit (by the last
     /// epoch's measured length), and in the middle of one when the final evaluation would no longer fit, it stops
     /// training; the best weights so far are kept and evaluated as usual.
     /// </summary>
@@ -160,12 +167,13 @@ internal sealed class BudgetPlan
 
         public override void OnEpochEnd(TrainingContext context, EpochLogs logs)
         {
-            if (logs.Contains("seconds")) plan.EpochSeconds = logs["seconds"];
             if (context.StopTraining || context.CompletedEpochs >= context.PlannedEpochs) return;
-            if (Used + plan.EpochSeconds + plan.FinalSeconds <= plan.Budget.TotalSeconds) return;
+            if (logs.Contains("seconds")) plan.EpochSeconds = logs["seconds"]; // a whole epoch's measured length
+            // Half an epoch must fit: the planner rounds to the nearest epoch, and the batch check cuts the last one short.
+            if (Used + plan.EpochSeconds / 2 + plan.FinalSeconds <= plan.Budget.TotalSeconds) return;
             context.StopTraining = true;
             context.StopReason = string.Create(CultureInfo.InvariantCulture,
-                $"the budget of {Budgets.Format(plan.Budget)} leaves no time for another {plan.EpochSeconds:0} s epoch before the final evaluation");
+                $"the budget of {Budgets.Format(plan.Budget)} leaves no time for half of another {plan.EpochSeconds:0} s epoch before the final evaluation");
         }
     }
 }

@@ -40,8 +40,8 @@ namespace Holdout.Runs;
 /// <param name="Probe">Fit the head to convergence on the frozen backbone's cached features (a linear probe) for the
 /// fine-tune recipe's head phase, and for the frozen recipe without augmentation. False trains the head for
 /// <paramref name="FreezeEpochs"/> epochs over images instead (fastai's fine_tune). Defaults to true.</param>
-/// <param name="Precision">The backbone's number format: auto (bfloat16 where the hardware computes it natively, else
-/// float32), fp32 or bf16. Defaults to auto.</param>
+/// <param name="Precision">The backbone's number format: auto (the faster of float32 and bfloat16 for the recipe's work on
+/// this machine, measured: <see cref="PrecisionChoices"/>), fp32 or bf16. Defaults to auto.</param>
 /// <param name="BatchNorm">What the backbone's BatchNorm layers do while training (<see cref="BatchNormPolicy"/>).
 /// Defaults to null: <see cref="BatchNormPolicy.AlwaysEval"/> for the fine-tune recipe (the pretrained statistics stay,
 /// so the features the probe was fitted on do not shift when every layer unfreezes),
@@ -53,7 +53,9 @@ namespace Holdout.Runs;
 /// <param name="FineTuneGate">Fine-tune with the linear probe: when the probe already classifies at least this share of
 /// the validation images correctly (and there are at least <see cref="RunSetup.FineTuneGateMinValidation"/> of them),
 /// the all-layers epochs are skipped and the probe is kept: they cost several times the probe's time for at most the
-/// remaining share. Null turns the gate off. Defaults to 0.99 (see <see cref="RunSetup.FineTuneGateReason"/>).</param>
+/// remaining share; and a probe right on at least <see cref="RunSetup.StrongProbe"/> must be beaten by the first
+/// all-layers epoch, or fine-tuning stops there. Null turns both off. Defaults to 0.99 (see
+/// <see cref="RunSetup.FineTuneGateReason"/> and <see cref="RunSetup.StrongProbeReason"/>).</param>
 /// <param name="Budget">A wall-time budget for the whole run (the probe, the all-layers epochs and the final evaluation):
 /// the all-layers epochs, and if needed the image size, are chosen from the measured throughput to fit it, and training
 /// stops gracefully when it runs out (the best weights are kept); <see cref="Epochs"/>, when given, is then the most

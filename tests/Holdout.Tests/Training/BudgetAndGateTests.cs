@@ -44,6 +44,7 @@ public sealed class BudgetAndGateTests
 
     [Theory]
     [InlineData(180, 30, 20, 15, 40, 6)] // (180 * 0.96 - 30 - 15) / 20 = 6.39
+    [InlineData(180, 20, 20, 15, 40, 7)] // 6.89: the seventh, cut short if need be, at the schedule's near-zero rate
     [InlineData(180, 30, 20, 15, 4, 4)]  // capped by --epochs
     [InlineData(60, 40, 20, 15, 40, 0)]  // nothing left after the probe and the final evaluation
     [InlineData(360, 30, 20, 15, 40, 15)] // twice the budget, more than twice the epochs: the fixed costs are paid once
@@ -59,18 +60,18 @@ public sealed class BudgetAndGateTests
         var stop = plan.Stop(() => used);
         var context = new TrainingContext(TorchSharp.torch.nn.Linear(1, 1), new TrainingOptions()) { PlannedEpochs = 5 };
 
-        // When an epoch ends at 65 s (65 + 20 + 10 fits) and at 75 s (75 + 20 + 10 does not)
-        used = 65;
+        // When an epoch ends at 75 s (75 + 20 / 2 + 10 fits) and at 85 s (85 + 10 + 10 does not)
+        used = 75;
         context.CompletedEpochs = 2;
         stop.OnEpochEnd(context, new EpochLogs(2) { ["seconds"] = 20 });
         Assert.False(context.StopTraining);
-        used = 75;
+        used = 85;
         context.CompletedEpochs = 3;
         stop.OnEpochEnd(context, new EpochLogs(3) { ["seconds"] = 20 });
 
         // Then it stops before the next and says why
         Assert.True(context.StopTraining);
-        Assert.Contains("the budget of 1m40s leaves no time for another 20 s epoch", context.StopReason, StringComparison.Ordinal);
+        Assert.Contains("the budget of 1m40s leaves no time for half of another 20 s epoch", context.StopReason, StringComparison.Ordinal);
 
         // And inside an epoch: at 87 s a batch ends with time for validation and the final evaluation (87 + 2 + 10 < 100);
         // at 89 s it does not
