@@ -94,7 +94,7 @@ public static class PrecisionChoices
 
         if (workload == PrecisionWorkload.Training && model.Layout is { Bottleneck: true })
             return new PrecisionChoice(Precision.Bf16, requested,
-                "bottleneck ResNets are not timed for training: their float32 backward pass dies with SIGFPE in libtorch 2.10 (seen on the AMD family-26 host at 32-64 px), so they train in bfloat16, which this processor computes natively");
+                "bottleneck ResNets are not timed for training: their float32 backward pass dies with SIGFPE in libtorch 2.10 (seen on the AMD family-26 host at 32-64 px), so they train in bfloat16");
         var key = new CacheKey(EngineInfo.DescribeProcessor(), torch.__version__, typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
             torch.get_num_threads(), ArchitectureName(model), OptionNames.Of(workload), batchSize, imageSize);
         // The disk cache, where one is open, is authoritative (another process may have measured this shape first:
