@@ -246,16 +246,14 @@ public sealed class RunSetup : IDisposable
     /// the probe (<paramref name="probe"/>, its history row) classifies at least <see cref="TrainRunOptions.FineTuneGate"/>
     /// of at least <see cref="FineTuneGateMinValidation"/> validation images correctly. Fine-tuning could then win back at
     /// most the small remaining share, while each all-layers epoch costs about two to three times what the whole probe
-    /// did (forward and backward through every layer, against one forward pass): on a 1,959-photo clothing set the probe
-    /// reached the gate and fine-tuning did not beat it (docs/defaults-study.md).
+    /// did (forward and backward through every layer, against one forward pass): on issue 25's 3,000-photo set the probe
+    /// reached 0.993 and four all-layers epochs only won its validation loss back (docs/defaults-study.md).
     /// </summary>
     /// <param name="probe">The probe's epoch.</param>
     public string? FineTuneGateReason(EpochRecord probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        if (Options.FineTuneGate is not { } gate || Options.EffectiveRecipe != RecipeKind.FineTune) return null;
-        var validation = Evaluation(DataSplit.Validation).SampleCount;
-        if (validation < FineTuneGateMinValidation || !(probe.ValAccuracy >= gate)) return null;
+        if (Options.FineTuneGate is not { } gate || GateValidationImages() is not { } validation || !(probe.ValAccuracy >= gate)) return null;
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"the linear probe already classifies {probe.ValAccuracy:0.0000} of the {validation} validation images correctly (--fine-tune-gate {gate:0.###})") +
             ", so the all-layers epochs, each several times the probe's cost, were skipped and the probe kept (--fine-tune-gate off runs them)";
@@ -278,12 +276,18 @@ public sealed class RunSetup : IDisposable
     public string? StrongProbeReason(EpochRecord probe, double firstValidationLoss)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        if (Options.FineTuneGate is null || Options.EffectiveRecipe != RecipeKind.FineTune) return null;
-        var validation = Evaluation(DataSplit.Validation).SampleCount;
-        if (validation < FineTuneGateMinValidation || !(probe.ValAccuracy >= StrongProbe) || firstValidationLoss < probe.ValLoss) return null;
+        if (GateValidationImages() is not { } validation || !(probe.ValAccuracy >= StrongProbe) || firstValidationLoss < probe.ValLoss) return null;
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"the first all-layers epoch's val_loss {firstValidationLoss:0.0000} did not beat the linear probe's {probe.ValLoss:0.0000}, which already classifies {probe.ValAccuracy:0.0000} of the {validation} validation images correctly") +
             ", so fine-tuning stopped and the probe is kept (--fine-tune-gate off runs every epoch)";
+    }
+
+    /// <summary>The validation images the fine-tune gate judges on, or null when it does not apply (off, another recipe, too few images).</summary>
+    private int? GateValidationImages()
+    {
+        if (Options.FineTuneGate is null || Options.EffectiveRecipe != RecipeKind.FineTune) return null;
+        var validation = Evaluation(DataSplit.Validation).SampleCount;
+        return validation >= FineTuneGateMinValidation ? validation : null;
     }
 
     /// <summary>A callback that applies <see cref="StrongProbeReason"/> at the end of epoch <paramref name="firstEpoch"/>, the first after <paramref name="probe"/>.</summary>
