@@ -2,6 +2,10 @@ using Holdout;
 using Holdout.Cli;
 using Holdout.Cli.Commands;
 
+// The tool owns its process, so it opts in to the process-wide allocator tuning (before the engine allocates anything);
+// HOLDOUT_MALLOC=system keeps glibc's defaults.
+Holdout.Native.HoldoutRuntime.Initialize(new Holdout.Native.HoldoutRuntimeOptions { TuneAllocator = true });
+
 // --verbose (anywhere on the command line) shows the stack trace of a failure; every other argument goes to the commands.
 CliErrors.Verbose = args.Contains("--verbose");
 args = [.. args.Where(a => a != "--verbose")];

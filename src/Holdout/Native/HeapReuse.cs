@@ -3,24 +3,20 @@ using System.Runtime.InteropServices;
 namespace Holdout.Native;
 
 /// <summary>
-/// Lets glibc's allocator keep freed tensor buffers for reuse instead of returning them to the system.
+/// Lets glibc's allocator keep freed tensor buffers for reuse instead of returning them to the system. Process-wide,
+/// so only on request: <see cref="HoldoutRuntime.Initialize"/> with <see cref="HoldoutRuntimeOptions.TuneAllocator"/>
+/// (the command-line tool asks for it).
 /// </summary>
 /// <remarks>
 /// By default glibc serves every allocation above its mmap threshold (128 KiB, rising to at most 32 MiB) with a fresh
 /// <c>mmap</c> and unmaps it when freed. A ResNet-18 forward pass on a batch of 32 at 224 px allocates activation
 /// buffers of several MiB to 100 MiB, so every batch maps them anew and the kernel zero-fills each page on first
-/// touch: the PyTorch peers' <c>compute_ceiling.py</c> counted about 190 000 minor page faults per batch-32 forward
-/// pass on this 2-core VM, and a fresh process evaluated at 14 img/s against 29 img/s once the buffers were reused.
-/// With <c>M_MMAP_MAX = 0</c> (large blocks come from the heap) and <c>M_TRIM_THRESHOLD</c> at 2 GiB (freed heap
-/// is kept), the buffers of one batch serve the next. Measured with <c>Holdout.Bench backbone</c> (bundled ResNet-18,
-/// batches of 32 at 224 px, 2 threads, back to back on 2026-12-02): the bfloat16 forward pass ran at 31.3 img/s with
-/// glibc's defaults and 93-97 img/s with these settings, float32 at 15.2 against 45-48 img/s, and the evaluation
-/// loader and model together at 30.8 against 73-80 img/s. The cost: the process keeps its peak heap until it exits.
-/// Set <c>HOLDOUT_MALLOC=system</c> to keep glibc's defaults; settings made through <c>GLIBC_TUNABLES</c> or
-/// <c>MALLOC_*_</c> variables are respected (nothing is changed).
-/// Only the main arena benefits (glibc unmaps a secondary thread arena's emptied heaps regardless), which is where
-/// the CLI computes; a library user's worker threads keep glibc's behaviour. Only glibc on Linux; elsewhere nothing
-/// is done.
+/// touch. With <c>M_MMAP_MAX = 0</c> (large blocks come from the heap) and <c>M_TRIM_THRESHOLD</c> at 2 GiB (freed
+/// heap is kept), the buffers of one batch serve the next; docs/benchmarks.md has the measured effect on throughput.
+/// The cost: the process keeps its peak heap until it exits. Set <c>HOLDOUT_MALLOC=system</c> to keep glibc's
+/// defaults; settings made through <c>GLIBC_TUNABLES</c> or <c>MALLOC_*_</c> variables are respected (nothing is
+/// changed). Only the main arena benefits (glibc unmaps a secondary thread arena's emptied heaps regardless), which
+/// is where the CLI computes. Only glibc on Linux; elsewhere nothing is done.
 /// </remarks>
 internal static class HeapReuse
 {
@@ -33,8 +29,22 @@ internal static class HeapReuse
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MalloptFunction(int parameter, int value);
 
-    /// <summary>Applies the settings once, before the engine allocates; returns whether they are in effect.</summary>
+    private static readonly Lock Gate = new();
+    private static bool? _inEffect;
+
+    /// <summary>Whether the settings were applied in this process (by <see cref="Apply"/>).</summary>
+    public static bool InEffect => _inEffect == true;
+
+    /// <summary>Applies the settings once (best before the engine allocates); returns whether they are in effect.</summary>
     public static bool Apply()
+    {
+        lock (Gate)
+        {
+            return _inEffect ??= TryApply();
+        }
+    }
+
+    private static bool TryApply()
     {
         if (!OperatingSystem.IsLinux() || UserTunedAllocator()) return false;
         if (!NativeLibrary.TryLoad("libc.so.6", out var libc) || !NativeLibrary.TryGetExport(libc, "mallopt", out var address)) return false;

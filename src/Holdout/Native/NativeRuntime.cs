@@ -5,8 +5,9 @@ namespace Holdout.Native;
 
 /// <summary>
 /// Loads the deep-learning engine (libtorch through TorchSharp) before its first use, on systems where it does not
-/// load by itself. Every Holdout entry point that touches tensors calls <see cref="EnsureInitialized"/>; code that
-/// calls TorchSharp directly should call it once first.
+/// load by itself. Every Holdout entry point that touches tensors calls <see cref="EnsureInitialized"/> (the engine is
+/// loaded on first use, never when the library is loaded); code that calls TorchSharp directly before any Holdout
+/// call should call it once first.
 /// </summary>
 /// <remarks>
 /// On Linux, TorchSharp 0.107's <c>libLibTorchSharp.so</c> asks for <c>GLIBCXX_3.4.32</c>, which GCC 12's libstdc++
@@ -16,37 +17,14 @@ namespace Holdout.Native;
 /// application's own <c>libtorch_cpu.so</c> and <c>libtorch.so</c> (the very files TorchSharp loads), then the
 /// patched copy, so TorchSharp's own load finds it already in the process. It needs no compiler, root or network and
 /// writes only in the cache folder (<c>$HOLDOUT_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/holdout</c>, else
-/// <c>~/.cache/holdout</c>).
+/// <c>~/.cache/holdout</c>). It changes nothing else in the process: process-wide tuning is opt-in through
+/// <see cref="HoldoutRuntime.Initialize"/>.
 /// </remarks>
 public static class NativeRuntime
 {
     private const string BridgeLibrary = "libLibTorchSharp.so";
     private static readonly Lock Gate = new();
     private static NativeRuntimeStatus? _status;
-    private static HoldoutException? _failure;
-
-    /// <summary>
-    /// Runs when the Holdout assembly is first used, so that any TorchSharp call made after touching Holdout (by
-    /// Holdout or by the user's own code) finds the engine loaded. Failures are kept and reported by the next
-    /// <see cref="EnsureInitialized"/> call with their full explanation, never thrown from here.
-    /// </summary>
-    [System.Runtime.CompilerServices.ModuleInitializer]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "libtorch must be patch-loaded before the first TorchSharp P/Invoke; doing it on first use of the library is the only place that precedes every such call.")]
-    internal static void InitializeOnLoad()
-    {
-        try
-        {
-            EnsureInitialized();
-        }
-        catch (HoldoutException e)
-        {
-            _failure = e;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException)
-        {
-            _failure = new HoldoutException($"The deep-learning engine could not be loaded: {e.Message}", e);
-        }
-    }
 
     /// <summary>The load status, after <see cref="EnsureInitialized"/>.</summary>
     public static NativeRuntimeStatus Status => EnsureInitialized();
@@ -59,36 +37,24 @@ public static class NativeRuntime
     /// version, the file and the fix.</exception>
     public static NativeRuntimeStatus EnsureInitialized()
     {
-        if (_status is { } done) return done;
+        if (_status is { } done) return done with { HeapReuse = HeapReuse.InEffect };
         lock (Gate)
         {
-            if (_status is null && _failure is { } failure)
-            {
-                _failure = null; // retry once: the environment may have been fixed (e.g. the cache folder made writable)
-                try
-                {
-                    return _status = Initialize();
-                }
-                catch (Exception)
-                {
-                    throw failure;
-                }
-            }
-            return _status ??= Initialize();
+            // A failure is not kept: the next call tries again (the environment may have been fixed meanwhile).
+            _status ??= Initialize();
+            return _status with { HeapReuse = HeapReuse.InEffect };
         }
     }
 
     private static NativeRuntimeStatus Initialize()
     {
-        var heapReuse = HeapReuse.Apply();
-        if (!OperatingSystem.IsLinux()) return new NativeRuntimeStatus(FindNativeDirectory(), false, null, [], heapReuse);
-        var directory = FindNativeDirectory();
-        if (directory is null) return new NativeRuntimeStatus(null, false, null, [], heapReuse); // TorchSharp reports what is missing
+        if (!OperatingSystem.IsLinux()) return new NativeRuntimeStatus(FindNativeDirectory(), false, null, []);
+        var directory = RequireEngine(FindNativeDirectory());
         var bridge = Path.Combine(directory, BridgeLibrary);
         var bytes = File.ReadAllBytes(bridge);
         var missing = SymbolVersionPatch.FindMissing(bytes, bridge, library => DefinedVersionsOf(library, directory));
         var toWeaken = missing.Where(m => !m.AlreadyWeak).ToList();
-        if (toWeaken.Count == 0) return new NativeRuntimeStatus(directory, false, null, [], heapReuse);
+        if (toWeaken.Count == 0) return new NativeRuntimeStatus(directory, false, null, []);
 
         var patched = SymbolVersionPatch.Apply(bytes, bridge, toWeaken);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -103,7 +69,7 @@ public static class NativeRuntime
             if (File.Exists(path)) NativeLibrary.Load(path);
         }
         NativeLibrary.Load(copy);
-        return new NativeRuntimeStatus(directory, true, copy, [.. toWeaken.Select(m => $"{m.Library}:{m.Version}")], heapReuse);
+        return new NativeRuntimeStatus(directory, true, copy, [.. toWeaken.Select(m => $"{m.Library}:{m.Version}")]);
     }
 
     /// <summary>The per-user cache folder Holdout writes derived native files into.</summary>
@@ -119,7 +85,7 @@ public static class NativeRuntime
     /// <summary>The folder holding <c>libLibTorchSharp.so</c> that TorchSharp will load, or null.</summary>
     internal static string? FindNativeDirectory()
     {
-        var rid = RuntimeInformation.RuntimeIdentifier.StartsWith("linux", StringComparison.Ordinal) ? "linux-x64" : RuntimeInformation.RuntimeIdentifier;
+        var rid = NativeRid;
         var roots = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location) ?? "" };
         foreach (var root in roots.Where(r => r.Length > 0).Distinct())
         {
@@ -130,6 +96,51 @@ public static class NativeRuntime
         }
         return null;
     }
+
+    /// <summary>
+    /// The runtime identifier of the engine package's native folder for this process: <c>linux-x64</c> or
+    /// <c>linux-arm64</c> on Linux (by the process architecture, whatever the distribution-specific identifier), else
+    /// the runtime's own identifier (<c>win-x64</c>, <c>osx-arm64</c>, ...).
+    /// </summary>
+    internal static string NativeRid => NativeRidFor(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.RuntimeIdentifier);
+
+    /// <summary><see cref="NativeRid"/> for a given system, architecture and runtime identifier.</summary>
+    internal static string NativeRidFor(bool linux, Architecture architecture, string runtimeIdentifier) => linux
+        ? "linux-" + architecture.ToString().ToLowerInvariant()
+        : runtimeIdentifier;
+
+    /// <summary>
+    /// The Linux native folder when it holds both TorchSharp's bridge and libtorch itself; otherwise a
+    /// <see cref="HoldoutException"/> that names the package to add. Without this check TorchSharp would go on to
+    /// load whatever libtorch the system offers (Debian's python3-torch, say) and die on an undefined symbol.
+    /// </summary>
+    internal static string RequireEngine(string? directory)
+    {
+        if (directory is null)
+            throw new HoldoutException(MissingEngineMessage($"TorchSharp's {BridgeLibrary} was not found in runtimes/{NativeRid}/native beside the application ({AppContext.BaseDirectory})"));
+        if (!File.Exists(Path.Combine(directory, "libtorch_cpu.so")))
+            throw new HoldoutException(MissingEngineMessage($"{directory} holds TorchSharp's {BridgeLibrary} but not libtorch_cpu.so"));
+        return directory;
+    }
+
+    /// <summary>
+    /// What to do when the engine's native libraries are not in the application: the libtorch package to add for
+    /// this platform. The engine is the application's choice (the library does not depend on one platform's package).
+    /// </summary>
+    internal static string MissingEngineMessage(string finding)
+    {
+        var package = "libtorch-cpu-" + NativeRid;
+        var advice = NativeRid is "linux-x64" or "win-x64" or "win-arm64" or "osx-arm64"
+            ? $"Add the engine package for this platform to the application: 'dotnet add package {package} --version {LibTorchPackageVersion}' " +
+              "(or 'TorchSharp-cpu', which bundles it), then build again. A libtorch installed elsewhere on the system (for example Debian's " +
+              "python3-torch) is a different version and cannot be used."
+            : $"No libtorch {LibTorchPackageVersion} CPU package is published for {NativeRid}: build libtorch {LibTorchPackageVersion} and TorchSharp's " +
+              $"{BridgeLibrary} for it and place them in runtimes/{NativeRid}/native beside the application.";
+        return $"The deep-learning engine is missing: {finding}. {advice}";
+    }
+
+    /// <summary>The libtorch version the TorchSharp this library is built against needs.</summary>
+    internal const string LibTorchPackageVersion = "2.10.0";
 
     /// <summary>
     /// The versions defined by the copy of <paramref name="library"/> the dynamic loader would use: the app's native

@@ -1,3 +1,4 @@
+using Holdout.Native;
 using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -77,18 +78,10 @@ public sealed class LinearProbe
         var objective = loss ?? plain!;
         var clock = Stopwatch.StartNew();
         // The objective's tensors are tiny (N x D x C): with more than one engine thread every operation ends in a
-        // thread barrier, which costs more than the arithmetic, and far more when other processes share the cores
-        // (measured: 1 ms per iteration on an idle 2-core machine, 90 ms under load). One thread, restored after.
-        var threads = torch.get_num_threads();
-        torch.set_num_threads(1);
-        try
-        {
-            return FitOnOneThread(head, trainFeatures, trainLabels, validationFeatures, validationLabels, objective, clock, cancellationToken);
-        }
-        finally
-        {
-            torch.set_num_threads(threads);
-        }
+        // thread barrier, which costs more than the arithmetic, and far more when other processes share the cores.
+        // One thread for the fit; the caller's count is restored after.
+        using var oneThread = EngineThreads.Use(1);
+        return FitOnOneThread(head, trainFeatures, trainLabels, validationFeatures, validationLabels, objective, clock, cancellationToken);
     }
 
     private ProbeResult FitOnOneThread(Linear head, Tensor trainFeatures, Tensor trainLabels, Tensor? validationFeatures, Tensor? validationLabels,
