@@ -1,8 +1,9 @@
 namespace Holdout.Tests;
 
 /// <summary>
-/// Finds the team's shared data (<c>shared/</c> beside the repository clone): walk up from the test's base folder to
-/// the folder that contains <c>.git</c>, then look for <c>shared/</c> in its parent.
+/// Finds the team's shared data: <c>$HOLDOUT_SHARED</c> when set (<c>.ci/run</c> sets it when it finds the data
+/// elsewhere), else <c>shared/</c> beside the repository clone (walk up from the test's base folder to the folder that
+/// contains <c>.git</c>, then look for <c>shared/</c> in its parent).
 /// </summary>
 internal static class SharedData
 {
@@ -24,6 +25,8 @@ internal static class SharedData
 
     private static string? Locate()
     {
+        var given = Environment.GetEnvironmentVariable("HOLDOUT_SHARED");
+        if (!string.IsNullOrWhiteSpace(given)) return Directory.Exists(given) ? given : null;
         if (Repository is null) return null;
         var shared = Path.Combine(Path.GetDirectoryName(Repository) ?? Repository, "shared");
         return Directory.Exists(shared) ? shared : null;

@@ -8,7 +8,7 @@ internal sealed class SharedDataFactAttribute : FactAttribute
     {
         if (SharedData.Dataset(dataset) is null)
         {
-            Skip = $"shared dataset '{dataset}' not found: expected shared/datasets/{dataset} beside the repository clone (the folder holding .git)";
+            Skip = $"shared dataset '{dataset}' not found: expected shared/datasets/{dataset} beside the repository clone (the folder holding .git) or under $HOLDOUT_SHARED";
         }
     }
 }
