@@ -1,4 +1,3 @@
-using System.Reflection;
 using SkiaSharp;
 
 namespace Holdout.Imaging;
@@ -112,8 +111,7 @@ internal static class BatchPreview
 
     private static SKTypeface LoadFont()
     {
-        using var resource = Assembly.GetExecutingAssembly().GetManifestResourceStream("Holdout.Reporting.Fonts.DejaVuSans.ttf")
-            ?? throw new InvalidOperationException("The bundled font Holdout.Reporting.Fonts.DejaVuSans.ttf is missing from the assembly.");
+        using var resource = BundledFonts.Open(BundledFonts.Regular);
         using var copy = new MemoryStream();
         resource.CopyTo(copy);
         using var data = SKData.CreateCopy(copy.ToArray());

@@ -20,7 +20,7 @@ namespace Holdout.Imaging;
 /// box averaging. Only interlaced PNGs, and images no whole factor can reduce, still need their full size in memory
 /// (at most 4 bytes per pixel of the limit).
 /// </remarks>
-internal sealed class ImageSource : IDisposable
+internal sealed partial class ImageSource : IDisposable
 {
     /// <summary>Images with more pixels than this (4096 x 4096) take the bounded-memory path, one at a time.</summary>
     internal const long LargeImagePixels = 4096L * 4096;
@@ -265,158 +265,6 @@ internal sealed class ImageSource : IDisposable
         return result;
     }
 
-    /// <summary>Large images: reduced while decoding where the codec can, so memory follows the size asked for.</summary>
-    private unsafe SKCodecResult DecodeLarge(double minimumScale, out SKBitmap? decoded)
-    {
-        var full = new SKSizeI(_codec.Info.Width, _codec.Info.Height);
-        var need = new SKSizeI(
-            Math.Max(1, (int)Math.Ceiling(full.Width * minimumScale)),
-            Math.Max(1, (int)Math.Ceiling(full.Height * minimumScale)));
-        switch (Format)
-        {
-            case SKEncodedImageFormat.Jpeg:
-                return DecodeScanlines(ChooseDecodeSize(minimumScale), need, out decoded);
-            case SKEncodedImageFormat.Bmp:
-                return DecodeScanlines(full, need, out decoded);
-            case SKEncodedImageFormat.Webp:
-            case SKEncodedImageFormat.Gif:
-                var scaled = Format == SKEncodedImageFormat.Webp ? need : SampledSizeAtLeast(need);
-                var result = DecodeInto(scaled, Opaque, null, out var whole);
-                if (result == SKCodecResult.InvalidScale && scaled != full)
-                {
-                    whole.Dispose();
-                    result = DecodeInto(full, Opaque, null, out whole);
-                }
-                decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
-                return result;
-            default:
-                var streamed = PngScanlines.Decode((byte*)_data.Data, _data.Size, full, need, out decoded);
-                if (streamed != SKCodecResult.Unimplemented)
-                {
-                    return streamed;
-                }
-                var fullResult = DecodeInto(full, Opaque, null, out var fullBitmap);
-                decoded = fullResult == SKCodecResult.Success ? BoxReducer.Reduce(fullBitmap, need) : fullBitmap;
-                return fullResult;
-        }
-    }
-
-    /// <summary>The smallest size the codec samples to (GIF) that is still at least <paramref name="need"/>.</summary>
-    private SKSizeI SampledSizeAtLeast(SKSizeI need)
-    {
-        var full = _codec.Info;
-        var best = new SKSizeI(full.Width, full.Height);
-        for (var sample = 2; sample <= 64; sample++)
-        {
-            var size = _codec.GetScaledDimensions(1f / sample);
-            if (size.Width < need.Width || size.Height < need.Height || size.Width <= 0 || size.Height <= 0)
-            {
-                break;
-            }
-            best = size;
-        }
-        return best;
-    }
-
-    /// <summary>
-    /// Decodes at <paramref name="size"/> row by row, box-averaging each group of rows into the bitmap as they
-    /// arrive, so only one row of <paramref name="size"/> and the reduced result are ever held.
-    /// </summary>
-    private unsafe SKCodecResult DecodeScanlines(SKSizeI size, SKSizeI need, out SKBitmap? decoded)
-    {
-        decoded = null;
-        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
-        var start = _codec.StartScanlineDecode(info);
-        if (start != SKCodecResult.Success)
-        {
-            // No scanline decoder for this file: decode whole, then reduce.
-            var result = DecodeInto(size, Opaque, null, out var whole);
-            decoded = result == SKCodecResult.Success ? BoxReducer.Reduce(whole, need) : whole;
-            return result;
-        }
-        using var reducer = new BoxReducer(size, need);
-        var row = new byte[info.RowBytes];
-        fixed (byte* pointer = row)
-        {
-            for (var i = 0; i < size.Height; i++)
-            {
-                var y = _codec.NextScanline;
-                if (_codec.GetScanlines((IntPtr)pointer, 1, info.RowBytes) != 1 || y < 0 || y >= size.Height)
-                {
-                    return SKCodecResult.IncompleteInput;
-                }
-                reducer.AddRow(y, pointer);
-            }
-        }
-        decoded = reducer.Finish();
-        return SKCodecResult.Success;
-    }
-
-    /// <summary>
-    /// True when <see cref="TryDecodeRegion"/> can decode a rectangle of this image: a JPEG of ordinary size (not over
-    /// <see cref="LargeImagePixels"/>) stored upright, so encoded and displayed coordinates are the same.
-    /// </summary>
-    internal bool SupportsRegionDecode =>
-        Format == SKEncodedImageFormat.Jpeg && Origin == SKEncodedOrigin.TopLeft && EncodedPixels <= LargeImagePixels;
-
-    /// <summary>
-    /// The size <see cref="TryDecode(double, out SKBitmap?, out string?)"/> decodes at for <paramref name="minimumScale"/>
-    /// (JPEG: the smallest 1/8 step whose sides are still at least that fraction of the full size).
-    /// </summary>
-    internal SKSizeI DecodeSizeFor(double minimumScale) =>
-        ChooseDecodeSize(double.IsNaN(minimumScale) ? 1.0 : Math.Clamp(minimumScale, 1e-9, 1.0));
-
-    /// <summary>
-    /// Decodes only <paramref name="region"/> of the image decoded at <paramref name="size"/> (a size from
-    /// <see cref="DecodeSizeFor"/>) into <paramref name="buffer"/>: libjpeg-turbo crops the columns, skips the rows above
-    /// and stops below, so a small training crop costs a fraction of the whole decode. The pixels equal the same
-    /// rectangle of the whole decode except in the region's outermost column on each side, where the cropped chroma
-    /// upsampling sees an edge: callers keep a margin of two pixels around what they read. Only when
-    /// <see cref="SupportsRegionDecode"/>; false (nothing thrown) when the codec cannot, so the caller decodes whole and
-    /// reports any fault of the file from there.
-    /// </summary>
-    /// <param name="size">The decoded size of the whole image.</param>
-    /// <param name="region">The rectangle wanted, in pixels of <paramref name="size"/>; clipped to it.</param>
-    /// <param name="buffer">Memory reused for the pixels: the bitmap is valid until its next use.</param>
-    /// <param name="bitmap">The region, opaque RGBA 8888, when the result is true.</param>
-    /// <param name="decoded">Where the bitmap lies in the decoded image (the region clipped).</param>
-    internal unsafe bool TryDecodeRegion(SKSizeI size, SKRectI region, PixelBuffer buffer, out SKBitmap? bitmap, out SKRectI decoded)
-    {
-        bitmap = null;
-        decoded = SKRectI.Intersect(region, new SKRectI(0, 0, size.Width, size.Height));
-        if (!SupportsRegionDecode || decoded.IsEmpty)
-        {
-            return false;
-        }
-        try
-        {
-            var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-            var columns = new SKRectI(decoded.Left, 0, decoded.Right, size.Height);
-            if (_codec.StartScanlineDecode(info, new SKCodecOptions(columns)) != SKCodecResult.Success)
-            {
-                return false;
-            }
-            if (decoded.Top > 0 && !_codec.SkipScanlines(decoded.Top))
-            {
-                return false;
-            }
-            var regionInfo = new SKImageInfo(decoded.Width, decoded.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-            var result = new SKBitmap();
-            result.InstallPixels(regionInfo, buffer.Reserve(regionInfo.BytesSize64), regionInfo.RowBytes);
-            if (_codec.GetScanlines(result.GetPixels(), decoded.Height, regionInfo.RowBytes) != decoded.Height)
-            {
-                result.Dispose();
-                return false;
-            }
-            bitmap = result;
-            return true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     private SKSizeI ChooseDecodeSize(double minimumScale)
     {
         var full = _codec.Info;
@@ -467,43 +315,6 @@ internal sealed class ImageSource : IDisposable
         }
         return result;
     }
-
-    internal static bool SwapsAxes(SKEncodedOrigin origin) =>
-        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-
-    private static SKBitmap ApplyOrigin(SKBitmap bitmap, SKEncodedOrigin origin)
-    {
-        if (origin == SKEncodedOrigin.TopLeft)
-        {
-            return bitmap;
-        }
-        var swap = SwapsAxes(origin);
-        var width = swap ? bitmap.Height : bitmap.Width;
-        var height = swap ? bitmap.Width : bitmap.Height;
-        var oriented = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, bitmap.AlphaType));
-        using (var canvas = new SKCanvas(oriented))
-        {
-            canvas.SetMatrix(OriginMatrix(origin, bitmap.Width, bitmap.Height));
-            using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
-            using var image = SKImage.FromBitmap(bitmap);
-            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        }
-        bitmap.Dispose();
-        return oriented;
-    }
-
-    /// <summary>The matrix that maps encoded pixels (width x height) to displayed pixels for an EXIF origin.</summary>
-    internal static SKMatrix OriginMatrix(SKEncodedOrigin origin, int width, int height) => origin switch
-    {
-        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, width, 0, 1, 0, 0, 0, 1),
-        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, width, 0, -1, height, 0, 0, 1),
-        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, height, 0, 0, 1),
-        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, height, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, height, -1, 0, width, 0, 0, 1),
-        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, width, 0, 0, 1),
-        _ => SKMatrix.Identity,
-    };
 
     /// <inheritdoc/>
     public void Dispose()

@@ -2,7 +2,6 @@ using Holdout.Imaging;
 using Holdout.Models;
 using Holdout.Models.Onnx;
 using Holdout.Native;
-using Holdout.Runs;
 
 namespace Holdout.Inference;
 
@@ -53,9 +52,9 @@ public sealed class Predictor : IDisposable
         options = Validate(options);
         if (IsOnnx(runOrBundle)) return new Predictor(new OnnxRuntimeBackend(runOrBundle), options, runOrBundle);
         NativeRuntime.EnsureInitialized();
-        var (bundle, run) = RunEvaluation.LocateBundle(runOrBundle);
+        var (bundle, run) = RunFolderModel.Locate(runOrBundle);
         var model = ModelBundle.Load(bundle).Model;
-        model.Precision = PrecisionChoices.Choose(model, options.Precision ?? RunEvaluation.RunPrecision(run), PrecisionWorkload.Inference, options.BatchSize, model.EvaluationSize).Precision;
+        model.Precision = PrecisionChoices.Choose(model, options.Precision ?? RunFolderModel.RecordedPrecision(run), PrecisionWorkload.Inference, options.BatchSize, model.EvaluationSize).Precision;
         return new Predictor(new TorchBackend(model, ownsModel: true), options, bundle);
     }
 

@@ -10,8 +10,8 @@ namespace Holdout.Metrics;
 /// </summary>
 /// <remarks>
 /// <para>The predicted class of a sample is the one with the highest probability (the lowest index on ties).</para>
-/// <para>Loss is the mean cross-entropy −ln(p[true]), with p clamped below at 1e-7 (Keras's epsilon) so a confident
-/// mistake costs at most about 16.1 instead of infinity.</para>
+/// <para>The loss is not computed here but given: the run's loss (<c>Holdout.Training.ClassificationLoss</c>, with its
+/// label smoothing and class weights) is the one definition every shown loss comes from.</para>
 /// <para>No value is ever NaN: a class never predicted has precision 0, a class with no samples has recall 0, F1 is 0
 /// when precision and recall are both 0. Macro-F1 is the unweighted mean of F1 over every class in the class list,
 /// including classes with no samples in this set.</para>
@@ -28,9 +28,6 @@ namespace Holdout.Metrics;
 /// </remarks>
 public sealed class ClassificationMetrics
 {
-    /// <summary>Probabilities are clamped below at this value before taking the logarithm for the loss.</summary>
-    public const double ProbabilityFloor = 1e-7;
-
     /// <summary>Number of equal-width confidence bins used by <see cref="ExpectedCalibrationError"/>.</summary>
     public const int CalibrationBinCount = 15;
 
@@ -46,7 +43,7 @@ public sealed class ClassificationMetrics
     [JsonPropertyName("accuracy")]
     public double Accuracy { get; init; }
 
-    /// <summary>Mean cross-entropy loss (natural log) over the samples.</summary>
+    /// <summary>The mean loss over the samples, as given (the run's loss; natural log).</summary>
     [JsonPropertyName("loss")]
     public double Loss { get; init; }
 
@@ -97,9 +94,13 @@ public sealed class ClassificationMetrics
     /// <param name="labels">True class index of each sample, in 0..C−1.</param>
     /// <param name="probabilities">Predicted probabilities, one row of C finite, non-negative values per sample.</param>
     /// <param name="classNames">The C class names, in class-index order (C ≥ 2).</param>
+    /// <param name="sampleLosses">Each sample's loss, as the run's loss defines it (<c>Holdout.Training.ClassificationLoss</c>:
+    /// <c>Predictions.SampleLosses</c> or <c>ClassificationLoss.OfProbabilities</c>); the metrics compute no loss of their own.</param>
+    /// <param name="loss">The mean loss over the samples (weighted as the loss defines it).</param>
     /// <exception cref="ArgumentException">The inputs disagree in length, a label is out of range, or a probability
     /// is negative or not finite.</exception>
-    public static ClassificationMetrics Compute(IReadOnlyList<int> labels, IReadOnlyList<float[]> probabilities, IReadOnlyList<string> classNames)
+    public static ClassificationMetrics Compute(IReadOnlyList<int> labels, IReadOnlyList<float[]> probabilities, IReadOnlyList<string> classNames,
+        IReadOnlyList<double> sampleLosses, double loss)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(probabilities);
@@ -115,7 +116,7 @@ public sealed class ClassificationMetrics
                 throw new ArgumentException($"Probability row {i} has {row.Length} values; expected one per class ({classes}).", nameof(probabilities));
             row.CopyTo(flat, i * classes);
         }
-        return Compute(labels, flat, classNames);
+        return Compute(labels, flat, classNames, sampleLosses, loss);
     }
 
     /// <summary>
@@ -125,12 +126,18 @@ public sealed class ClassificationMetrics
     /// <param name="labels">True class index of each sample, in 0..C−1.</param>
     /// <param name="probabilities">N × C finite, non-negative probabilities, row-major.</param>
     /// <param name="classNames">The C class names, in class-index order (C ≥ 2).</param>
+    /// <param name="sampleLosses">Each sample's loss, as the run's loss defines it (see the other overload).</param>
+    /// <param name="loss">The mean loss over the samples (weighted as the loss defines it).</param>
     /// <exception cref="ArgumentException">The inputs disagree in length, a label is out of range, or a probability
     /// is negative or not finite.</exception>
-    public static ClassificationMetrics Compute(IReadOnlyList<int> labels, ReadOnlySpan<float> probabilities, IReadOnlyList<string> classNames)
+    public static ClassificationMetrics Compute(IReadOnlyList<int> labels, ReadOnlySpan<float> probabilities, IReadOnlyList<string> classNames,
+        IReadOnlyList<double> sampleLosses, double loss)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(sampleLosses);
+        if (sampleLosses.Count != labels.Count)
+            throw new ArgumentException($"Got {sampleLosses.Count} sample losses for {labels.Count} samples; they must match.", nameof(sampleLosses));
         var classes = classNames.Count;
         var count = labels.Count;
         if (classes < 2) throw new ArgumentException($"Got {classes} class names; a classifier needs at least 2.", nameof(classNames));
@@ -144,7 +151,6 @@ public sealed class ClassificationMetrics
         var binCount = new int[CalibrationBinCount];
         var binCorrect = new int[CalibrationBinCount];
         var binConfidence = new double[CalibrationBinCount];
-        double lossSum = 0;
         var correct = 0;
         for (var i = 0; i < count; i++)
         {
@@ -162,9 +168,7 @@ public sealed class ClassificationMetrics
             }
             var trueProbability = (double)row[label];
             var confidence = (double)row[predicted];
-            var loss = -Math.Log(Math.Max(trueProbability, ProbabilityFloor));
-            lossSum += loss;
-            samples[i] = new SampleLoss(i, label, predicted, trueProbability, confidence, loss);
+            samples[i] = new SampleLoss(i, label, predicted, trueProbability, confidence, sampleLosses[i]);
             confusion[label][predicted]++;
             if (predicted == label) correct++;
 
@@ -231,7 +235,7 @@ public sealed class ClassificationMetrics
             ClassNames = classNames.ToArray(),
             SampleCount = count,
             Accuracy = (double)correct / count,
-            Loss = lossSum / count,
+            Loss = loss,
             MacroF1 = perClass.Average(m => m.F1),
             PerClass = perClass,
             Confusion = confusion,

@@ -10,7 +10,8 @@ namespace Holdout.Metrics;
 /// <param name="PredictedLabel">Index of the predicted class (highest probability, lowest index on ties).</param>
 /// <param name="TrueProbability">Probability the model gave the true class.</param>
 /// <param name="PredictedProbability">Probability the model gave the predicted class.</param>
-/// <param name="Loss">Cross-entropy of the sample: −ln(max(<paramref name="TrueProbability"/>, 1e-7)).</param>
+/// <param name="Loss">The sample's loss as the run's loss defines it (plain cross-entropy: −ln of the true class's
+/// probability; with label smoothing or class weights, those too).</param>
 public sealed record SampleLoss(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("true")] int TrueLabel,

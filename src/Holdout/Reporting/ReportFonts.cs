@@ -21,8 +21,8 @@ internal static class ReportFonts
     {
         var version = typeof(ReportFonts).Assembly.ManifestModule.ModuleVersionId.ToString("N");
         var folder = Path.Combine(Path.GetTempPath(), $"holdout-fonts-{Environment.UserName}", version);
-        var regular = Extract(folder, "DejaVuSans.ttf");
-        var bold = Extract(folder, "DejaVuSans-Bold.ttf");
+        var regular = Extract(folder, BundledFonts.Regular);
+        var bold = Extract(folder, BundledFonts.Bold);
         ScottPlot.Fonts.AddFontFile(Family, regular, bold: false, italic: false);
         ScottPlot.Fonts.AddFontFile(Family, bold, bold: true, italic: false);
         ScottPlot.Fonts.Default = Family;
@@ -33,8 +33,7 @@ internal static class ReportFonts
     private static string Extract(string folder, string file)
     {
         var path = Path.Combine(folder, file);
-        using var resource = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Holdout.Reporting.Fonts.{file}")
-            ?? throw new InvalidOperationException($"The font resource {file} is missing from the Holdout assembly.");
+        using var resource = BundledFonts.Open(file);
         if (File.Exists(path) && new FileInfo(path).Length == resource.Length) return path;
         AtomicFile.Write(path, resource.CopyTo);
         return path;

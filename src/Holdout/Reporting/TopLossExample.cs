@@ -36,7 +36,7 @@ internal sealed record TopLossExample
     /// </summary>
     /// <param name="metrics">Metrics computed over the evaluated samples.</param>
     /// <param name="imagePaths">Path of each evaluated sample, in the order given to
-    /// <see cref="ClassificationMetrics.Compute(IReadOnlyList{int}, ReadOnlySpan{float}, IReadOnlyList{string})"/>.</param>
+    /// <see cref="ClassificationMetrics.Compute(IReadOnlyList{int}, ReadOnlySpan{float}, IReadOnlyList{string}, IReadOnlyList{double}, double)"/>.</param>
     /// <param name="count">How many to take. Defaults to 16.</param>
     public static IReadOnlyList<TopLossExample> From(ClassificationMetrics metrics, IReadOnlyList<string> imagePaths, int count = 16)
     {

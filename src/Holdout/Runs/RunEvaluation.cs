@@ -1,3 +1,4 @@
+using Holdout.Inference;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Diagnostics;
@@ -15,7 +16,7 @@ namespace Holdout.Runs;
 /// <see cref="RunSetup.ForModel"/>: the bundle's own preprocessing, evaluation loaders in manifest order, the run's
 /// batch size and loss, the same <see cref="Evaluator"/> and <see cref="ClassificationMetrics"/>), so it reproduces
 /// the metrics in <c>summary.json</c> exactly. An ONNX file written by <c>holdout export</c> is evaluated by
-/// <c>Holdout.Inference.OnnxEvaluation</c>, which returns the same result (the CLI's <c>holdout evaluate</c> picks the
+/// <see cref="OnnxEvaluation"/>, which returns the same result (the CLI's <c>holdout evaluate</c> picks the
 /// right one).
 /// </summary>
 public static class RunEvaluation
@@ -30,7 +31,7 @@ public static class RunEvaluation
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (string.Equals(Path.GetExtension(options.Run), ".onnx", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(options.Run))
-            throw new HoldoutException($"'{options.Run}' is an exported ONNX model: evaluate it with Holdout.Inference.OnnxEvaluation.Evaluate (what 'holdout evaluate' does for .onnx files), or pass the run folder it was exported from.");
+            throw new HoldoutException($"'{options.Run}' is an exported ONNX model: evaluate it with Holdout.Runs.OnnxEvaluation.Evaluate (what 'holdout evaluate' does for .onnx files), or pass the run folder it was exported from.");
         NativeRuntime.EnsureInitialized();
         var (bundlePath, runFolder) = LocateBundle(options.Run);
         if (runFolder is null && options.Data is null)
@@ -49,7 +50,7 @@ public static class RunEvaluation
             : GivenData(options.Data, options.Split, options.Workers, classes, cancellationToken);
 
         var predictions = Evaluator.Predict(model, setup.Evaluation(samples), setup.Loss, cancellationToken: cancellationToken);
-        var metrics = ClassificationMetrics.Compute(predictions.Labels, predictions.Probabilities, classes);
+        var metrics = predictions.Metrics(classes);
         var recorded = options.Data is null && split is { } s ? Recorded(files!, s) : null;
         return new RunEvaluationResult(bundlePath, runFolder, source, split, [.. samples.Select(x => x.Path)], predictions, metrics, skipped)
         {
@@ -63,14 +64,7 @@ public static class RunEvaluation
     /// before the option existed), or <see cref="Precision.Auto"/> without a run folder.
     /// </summary>
     /// <param name="runFolder">A run folder, or null.</param>
-    internal static Precision RunPrecision(string? runFolder)
-    {
-        if (runFolder is null) return Precision.Auto;
-        var config = new RunFiles(runFolder).Config;
-        if (!File.Exists(config)) return Precision.Auto;
-        var recorded = RunConfig.Read(config).Document["effective"]?["precision"]?.GetValue<string>();
-        return recorded is null ? Precision.Fp32 : OptionNames.Parse<Precision>("precision", recorded);
-    }
+    internal static Precision RunPrecision(string? runFolder) => RunFolderModel.RecordedPrecision(runFolder);
 
     /// <summary>The training options a bundle's metadata records (what <c>holdout train</c> saved), or the defaults.</summary>
     private static TrainRunOptions BundleOptions(LoadedBundle bundle)
@@ -95,19 +89,7 @@ public static class RunEvaluation
     /// </summary>
     /// <param name="runOrBundle">A run folder or a <c>.holdout</c> file.</param>
     /// <exception cref="HoldoutException">The path does not exist, or the folder has no <c>best.holdout</c>.</exception>
-    public static (string Bundle, string? RunFolder) LocateBundle(string runOrBundle)
-    {
-        if (File.Exists(runOrBundle)) return (runOrBundle, null);
-        if (!Directory.Exists(runOrBundle))
-            throw new HoldoutException($"'{runOrBundle}' does not exist. Expected a run folder written by 'holdout train' (e.g. runs/20261129-101500-resnet18) or a model bundle file (best.holdout).");
-        var files = new RunFiles(runOrBundle);
-        if (!File.Exists(files.Best) && File.Exists(files.Last)) return (files.Last, runOrBundle);
-        if (!File.Exists(files.Best))
-            throw new HoldoutException(File.Exists(files.Config)
-                ? $"The run '{runOrBundle}' has no best.holdout yet: it has not completed an epoch. Continue it with 'holdout train --resume {runOrBundle}'."
-                : $"'{runOrBundle}' is not a run folder: it has neither config.json nor best.holdout. Pass a folder written by 'holdout train' or a .holdout bundle file.");
-        return (files.Best, runOrBundle);
-    }
+    public static (string Bundle, string? RunFolder) LocateBundle(string runOrBundle) => RunFolderModel.Locate(runOrBundle);
 
     private static (IReadOnlyList<ImageSample>, string, DataSplit?, IReadOnlyList<SkippedFile>) OwnSplit(RunFiles files, SplitManifest? manifest, DataSplit split, IReadOnlyList<string> modelClasses)
     {

@@ -1,3 +1,4 @@
+using Holdout.Inference;
 using Holdout.Training;
 
 namespace Holdout.Runs;
@@ -7,7 +8,7 @@ namespace Holdout.Runs;
 internal sealed record RunFiles(string Folder)
 {
     /// <summary>Every option (defaults included), seed, versions and the command line.</summary>
-    public string Config => Path.Combine(Folder, "config.json");
+    public string Config => Path.Combine(Folder, RunFolderModel.ConfigFileName);
 
     /// <summary>The split manifest the run used (path,label,split,group).</summary>
     public string Split => Path.Combine(Folder, "split.csv");
@@ -16,10 +17,10 @@ internal sealed record RunFiles(string Folder)
     public string History => Path.Combine(Folder, "history.csv");
 
     /// <summary>The model bundle of the best epoch.</summary>
-    public string Best => Path.Combine(Folder, "best.holdout");
+    public string Best => Path.Combine(Folder, RunFolderModel.BestFileName);
 
     /// <summary>The model bundle after the last completed epoch, with the training state <c>--resume</c> needs.</summary>
-    public string Last => Path.Combine(Folder, "last.holdout");
+    public string Last => Path.Combine(Folder, RunFolderModel.LastFileName);
 
     /// <summary>The optimiser state that goes with <see cref="Last"/> in runs written before the state was kept per epoch.</summary>
     public string LastOptimizer => Path.Combine(Folder, "last.optimizer");

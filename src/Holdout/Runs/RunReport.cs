@@ -38,7 +38,13 @@ public static class RunReport
         if (File.Exists(files.TestPredictions))
         {
             var (classes, rows) = PredictionsCsv.Read(files.TestPredictions);
-            metrics = ClassificationMetrics.Compute([.. rows.Select(r => r.Label)], [.. rows.Select(r => r.Probabilities)], classes);
+            // The run's own loss (label smoothing, class weights), so the report's loss is the one summary.json and
+            // the training table show.
+            using var loss = ClassificationLoss.For(RunSetup.TrainingOptionsFor(config.Options, manifest));
+            int[] labels = [.. rows.Select(r => r.Label)];
+            float[][] probabilities = [.. rows.Select(r => r.Probabilities)];
+            var (sampleLosses, mean) = loss.OfProbabilities(labels, probabilities);
+            metrics = ClassificationMetrics.Compute(labels, probabilities, classes, sampleLosses, mean);
             topLosses = TopLossExample.From(metrics, [.. rows.Select(r => r.Path)], 16);
         }
 

@@ -39,10 +39,19 @@ public sealed class RunSetup : IDisposable
         Recipe = Recipe.For(options);
         PrecisionChoice = new PrecisionChoice(model.Precision, model.Precision, "set by the caller");
         model.FrozenBatchNorm = options.EffectiveBatchNorm;
+        TrainingOptions = TrainingOptionsFor(options, split, classWeights);
+        Loss = ClassificationLoss.For(TrainingOptions);
+    }
+
+    /// <summary>
+    /// The training options of a run: its optimiser, weight decay, seed and loss (label smoothing, and class weights
+    /// given or, with <c>--class-weights</c>, from the split's training counts).
+    /// </summary>
+    internal static TrainingOptions TrainingOptionsFor(TrainRunOptions options, SplitManifest? split, IReadOnlyList<float>? classWeights = null)
+    {
         var weights = classWeights?.ToArray()
             ?? (options.ClassWeights && split is not null ? Data.ClassWeights.InverseFrequency(split.Samples(DataSplit.Train), split.ClassNames.Count) : null);
-        TrainingOptions = new TrainingOptions(options.Optimizer, options.WeightDecay, 0.9, LossKind.CrossEntropy, options.LabelSmoothing, weights, options.Seed);
-        Loss = ClassificationLoss.For(TrainingOptions);
+        return new TrainingOptions(options.Optimizer, options.WeightDecay, 0.9, LossKind.CrossEntropy, options.LabelSmoothing, weights, options.Seed);
     }
 
     /// <summary>
@@ -421,7 +430,7 @@ public sealed class RunSetup : IDisposable
     public ClassificationMetrics Evaluate(DataSplit split, CancellationToken cancellationToken = default)
     {
         var predictions = Predict(split, cancellationToken);
-        return ClassificationMetrics.Compute(predictions.Labels, predictions.Probabilities, Model.ClassNames);
+        return predictions.Metrics(Model.ClassNames);
     }
 
     /// <summary>

@@ -234,7 +234,7 @@ public static class TrainingRun
             if (setup.Evaluation(split).SampleCount == 0) continue;
             var p = split == DataSplit.Validation && evaluationSize.Validation is { } chosen ? chosen : setup.Predict(split, cancellationToken);
             predictions[split] = p;
-            evaluated[split] = ClassificationMetrics.Compute(p.Labels, p.Probabilities, classes);
+            evaluated[split] = p.Metrics(classes);
         }
         if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);

@@ -76,7 +76,7 @@ public sealed class ClassificationLoss : IDisposable
         if (_function is not null) return _function(logits, labels);
         if (IsBinary(logits))
         {
-            var target = labels.to_type(ScalarType.Float32);
+            var target = labels.to_type(logits.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
             var smoothed = LabelSmoothing > 0 ? target * (1 - LabelSmoothing) + 0.5 * LabelSmoothing : target;
             return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits));
         }
@@ -109,12 +109,47 @@ public sealed class ClassificationLoss : IDisposable
         if (_function is not null) throw new InvalidOperationException("A loss given as a function has no per-sample values; use BatchSum.");
         if (IsBinary(logits))
         {
-            var target = labels.to_type(ScalarType.Float32);
+            var target = labels.to_type(logits.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32);
             var smoothed = LabelSmoothing > 0 ? target * (1 - LabelSmoothing) + 0.5 * LabelSmoothing : target;
             return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), smoothed, pos_weights: PositiveWeight(logits), reduction: nn.Reduction.None);
         }
         return nn.functional.cross_entropy(logits, labels, WeightsOn(logits), reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
     }
+
+    /// <summary>Whether <see cref="PerSample"/> gives values (every loss but one given as a function).</summary>
+    public bool HasPerSampleValues => _function is null;
+
+    /// <summary>
+    /// This loss of predictions known only as probabilities (an exported ONNX model's output, a run's
+    /// predictions.csv): the same formula applied to their logarithms, which are the logits up to a constant per row,
+    /// and cross-entropy (softmax, label smoothing and all) does not change when a row's logits are shifted. A
+    /// probability under <see cref="ProbabilityFloor"/> counts as that floor.
+    /// </summary>
+    /// <param name="labels">True class index of each sample.</param>
+    /// <param name="probabilities">Per sample, the probability of each class.</param>
+    /// <returns>Each sample's loss (weighted by its class weight) and the (weighted) mean, as <see cref="PerSample"/>
+    /// and <see cref="Mean"/> give them for logits.</returns>
+    /// <exception cref="InvalidOperationException">The loss was given as a function (<see cref="FromFunction"/>).</exception>
+    public (double[] PerSample, double Mean) OfProbabilities(IReadOnlyList<int> labels, IReadOnlyList<float[]> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        if (labels.Count == 0) return ([], double.NaN);
+        int classes = probabilities[0].Length;
+        var logs = new double[labels.Count * classes];
+        for (int i = 0; i < labels.Count; i++)
+            for (int c = 0; c < classes; c++) logs[i * classes + c] = Math.Log(Math.Max(probabilities[i][c], ProbabilityFloor));
+        using var scope = torch.NewDisposeScope();
+        var logits = torch.tensor(logs, [labels.Count, classes], ScalarType.Float64);
+        if (Kind == LossKind.BinaryCrossEntropyWithLogits && classes == 2) logits = (logits[.., 1] - logits[.., 0]).unsqueeze(1);
+        var labelTensor = torch.tensor(labels.Select(l => (long)l).ToArray());
+        var perSample = PerSample(logits, labelTensor).cpu().data<double>().ToArray();
+        return (perSample, perSample.Sum() / BatchWeight(labelTensor));
+    }
+
+    /// <summary>The smallest probability <see cref="OfProbabilities"/> takes the logarithm of (a probability that
+    /// underflowed to 0 would otherwise give an infinite loss).</summary>
+    public const double ProbabilityFloor = 1e-7;
 
     /// <summary>
     /// The batch's weighted sum of losses: <see cref="Mean"/> x <see cref="BatchWeight"/>, summed per sample where the

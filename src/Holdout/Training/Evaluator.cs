@@ -32,6 +32,7 @@ public static class Evaluator
         var probabilities = new float[source.SampleCount][];
         var labels = new int[source.SampleCount];
         var seen = new bool[source.SampleCount];
+        var sampleLosses = lossFunction.HasPerSampleValues ? new double[source.SampleCount] : null;
         double lossSum = 0, weightSum = 0;
         bool wasTraining = model.training;
         var device = ModelOutputs.DeviceOf(model);
@@ -46,7 +47,16 @@ public static class Evaluator
                 using var owned = batch;
                 var batchLabels = batch.Labels.to(device);
                 var logits = model.forward(batch.Images.to(device));
-                lossSum += lossFunction.BatchSum(logits, batchLabels).item<float>();
+                double[]? batchLosses = null;
+                if (sampleLosses is not null)
+                {
+                    batchLosses = lossFunction.PerSample(logits, batchLabels).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                    lossSum += batchLosses.Sum();
+                }
+                else
+                {
+                    lossSum += lossFunction.BatchSum(logits, batchLabels).item<float>();
+                }
                 weightSum += lossFunction.BatchWeight(batchLabels);
                 var probs = ModelOutputs.Probabilities(logits);
                 var flat = probs.cpu().data<float>().ToArray();
@@ -59,6 +69,7 @@ public static class Evaluator
                     seen[index] = true;
                     probabilities[index] = flat.AsSpan(i * classes, classes).ToArray();
                     labels[index] = (int)labelValues[i];
+                    if (batchLosses is not null) sampleLosses![index] = batchLosses[i];
                 }
             }
         }
@@ -68,6 +79,9 @@ public static class Evaluator
         }
         int missing = Array.IndexOf(seen, false);
         if (missing >= 0) throw new InvalidOperationException($"The evaluation source skipped sample {missing}: every sample must be yielded once per pass.");
-        return new Predictions(probabilities, labels, source.SampleCount == 0 ? double.NaN : lossSum / weightSum, clock.Elapsed.TotalSeconds);
+        return new Predictions(probabilities, labels, source.SampleCount == 0 ? double.NaN : lossSum / weightSum, clock.Elapsed.TotalSeconds)
+        {
+            SampleLosses = sampleLosses,
+        };
     }
 }

@@ -1,3 +1,5 @@
+using Holdout.Metrics;
+
 namespace Holdout.Training;
 
 /// <summary>
@@ -11,6 +13,19 @@ namespace Holdout.Training;
 /// <param name="Seconds">Wall-clock seconds the pass took.</param>
 public sealed record Predictions(float[][] Probabilities, int[] Labels, double Loss, double Seconds)
 {
+    /// <summary>
+    /// Per sample, its loss as the same <see cref="ClassificationLoss"/> defines it (weighted by its class weight, so
+    /// their sum over the sum of the weights is <see cref="Loss"/>); null when the loss was given as a function.
+    /// </summary>
+    public double[]? SampleLosses { get; init; }
+
+    /// <summary>Accuracy, per-class metrics, confusion, calibration and this loss, for the given class names.</summary>
+    /// <param name="classNames">The C class names, in class-index order.</param>
+    /// <exception cref="InvalidOperationException">The pass was scored with a loss given as a function (no per-sample values).</exception>
+    public ClassificationMetrics Metrics(IReadOnlyList<string> classNames) =>
+        ClassificationMetrics.Compute(Labels, Probabilities, classNames, SampleLosses
+            ?? throw new InvalidOperationException("These predictions were scored with a loss given as a function, which has no per-sample values."), Loss);
+
     /// <summary>Number of samples.</summary>
     public int Count => Labels.Length;
 

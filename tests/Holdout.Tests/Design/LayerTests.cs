@@ -10,10 +10,11 @@ namespace Holdout.Tests.Design;
 public sealed class LayerTests
 {
     /// <summary>
-    /// The order. Root: errors, atomic files, seeds, option names. Native: the engine loader. Imaging → Data →
-    /// Metrics → Models → Training (the loop, callbacks, schedules, the loss) → Reporting (renders only what it is
-    /// given) → Runs (run setup, recipes and run-folder files) → Diagnostics and Inference (side by side: neither uses
-    /// the other). The CLI is its own assembly on top.
+    /// The order. Root: errors, atomic files, seeds, option names, bundled fonts. Native: the engine loader. Imaging →
+    /// Data → Metrics → Models → Inference (serving a trained model: it needs the model, its input and the metrics,
+    /// never the training loop or a run's machinery) → Training (the loop, callbacks, schedules, the loss) → Reporting
+    /// (renders only what it is given) → Runs (run setup, recipes, run-folder files, evaluation of a run or an
+    /// exported file) → Diagnostics. The CLI is its own assembly on top.
     /// </summary>
     internal static readonly string[][] Layers =
     [
@@ -23,10 +24,11 @@ public sealed class LayerTests
         ["Holdout.Data"],
         ["Holdout.Metrics"],
         ["Holdout.Models"],
+        ["Holdout.Inference"],
         ["Holdout.Training"],
         ["Holdout.Reporting"],
         ["Holdout.Runs"],
-        ["Holdout.Diagnostics", "Holdout.Inference"],
+        ["Holdout.Diagnostics"],
     ];
 
     [Fact]
@@ -40,6 +42,24 @@ public sealed class LayerTests
 
         // Then none goes up or sideways
         Assert.True(violations.Count == 0, "Layer violations:\n" + string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void Should_keep_inference_to_models_imaging_data_and_metrics()
+    {
+        // Given the compiled library
+        using var module = ModuleDefinition.ReadModule(typeof(HoldoutException).Assembly.Location);
+
+        // When the folders Holdout.Inference uses are listed
+        var used = module.Types.Where(t => Folder(TypeReferences.NamespaceOf(t)) == "Holdout.Inference")
+            .SelectMany(t => TypeReferences.Of(t).Select(r => (Used: Folder(TypeReferences.NamespaceOf(r.Used)), r.Where)))
+            .Where(r => r.Used.StartsWith("Holdout", StringComparison.Ordinal) && r.Used != "Holdout.Inference")
+            .ToList();
+
+        // Then serving a model needs nothing of training or of a run's machinery
+        string[] allowed = ["Holdout", "Holdout.Native", "Holdout.Imaging", "Holdout.Data", "Holdout.Metrics", "Holdout.Models"];
+        var outside = used.Where(r => !allowed.Contains(r.Used)).Select(r => $"{r.Where} uses {r.Used}").Distinct().ToList();
+        Assert.True(outside.Count == 0, "Inference reaches beyond its layer:\n" + string.Join("\n", outside));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class ClassificationMetricsTests
         // Given the fixed six predictions
 
         // When the metrics are computed
-        var metrics = ClassificationMetrics.Compute(Labels, Probabilities, Animals);
+        var metrics = PlainMetrics.Compute(Labels, Probabilities, Animals);
 
         // Then accuracy is 3/6 and the loss is the mean of −ln p(true)
         Assert.Equal(6, metrics.SampleCount);
@@ -68,7 +68,7 @@ public sealed class ClassificationMetricsTests
         var probabilities = Probabilities.Concat([[0.1f, 0.85f, 0.05f], [0.3f, 0.6f, 0.1f]]).ToArray();
 
         // When the metrics are computed
-        var metrics = ClassificationMetrics.Compute(labels, probabilities, Animals);
+        var metrics = PlainMetrics.Compute(labels, probabilities, Animals);
 
         // Then cat→dog (3) comes first, then the single mistakes in (true, predicted) order
         Assert.Equal(
@@ -81,7 +81,7 @@ public sealed class ClassificationMetricsTests
     {
         // Given the fixed predictions: confidences 0.7 (right, twice), 0.5 (wrong), 0.8 (right), 0.6 (wrong), 0.4 (wrong)
         // each in its own bin of width 1/15 except the two 0.7s
-        var metrics = ClassificationMetrics.Compute(Labels, Probabilities, Animals);
+        var metrics = PlainMetrics.Compute(Labels, Probabilities, Animals);
 
         // Then ECE = 2/6·|1 − 0.7| + 1/6·(0.5 + 0.2 + 0.6 + 0.4)
         Assert.Equal(2.0 / 6 * 0.3 + (0.5 + 0.2 + 0.6 + 0.4) / 6, metrics.ExpectedCalibrationError, Tolerance);
@@ -95,7 +95,7 @@ public sealed class ClassificationMetricsTests
         float[][] probabilities = [[0.90f, 0.10f], [0.91f, 0.09f]];
 
         // When the metrics are computed
-        var metrics = ClassificationMetrics.Compute(labels, probabilities, ["a", "b"]);
+        var metrics = PlainMetrics.Compute(labels, probabilities, ["a", "b"]);
 
         // Then ECE = |mean accuracy 0.5 − mean confidence 0.905|, not the mean of per-sample gaps (0.505)
         Assert.Equal(0.405, metrics.ExpectedCalibrationError, 1e-6);
@@ -116,7 +116,7 @@ public sealed class ClassificationMetricsTests
         var flat = scores.SelectMany(s => new[] { 1 - s, s }).ToArray();
 
         // When the metrics are computed from the flat N × 2 array
-        var metrics = ClassificationMetrics.Compute(labels, flat, ["healthy", "sick"]);
+        var metrics = PlainMetrics.Compute(labels, flat, ["healthy", "sick"]);
 
         // Then AUC is 7/9 and the ROC curve steps once per distinct score
         Assert.Equal(7.0 / 9, metrics.RocAuc!.Value, Tolerance);
@@ -138,7 +138,7 @@ public sealed class ClassificationMetricsTests
     public void Should_average_one_vs_rest_auc_for_more_than_two_classes()
     {
         // Given the fixed predictions: hand-counted one-vs-rest AUCs cat 7/8, dog 7/9, bird 5/5
-        var metrics = ClassificationMetrics.Compute(Labels, Probabilities, Animals);
+        var metrics = PlainMetrics.Compute(Labels, Probabilities, Animals);
 
         // Then there is no binary AUC or curve, and the macro AUC is their mean
         Assert.Null(metrics.RocAuc);
@@ -154,7 +154,7 @@ public sealed class ClassificationMetricsTests
         float[][] probabilities = [[0.9f, 0.05f, 0.05f], [0.2f, 0.7f, 0.1f], [0.6f, 0.3f, 0.1f]];
 
         // When the metrics are computed
-        var metrics = ClassificationMetrics.Compute(labels, probabilities, Animals);
+        var metrics = PlainMetrics.Compute(labels, probabilities, Animals);
 
         // Then bird's scores are 0, it has no AUC (no positives) and the JSON has no NaN
         var bird = metrics.PerClass[2];
@@ -170,7 +170,7 @@ public sealed class ClassificationMetricsTests
     public void Should_serialise_to_snake_case_json_that_round_trips()
     {
         // Given metrics of a binary problem
-        var metrics = ClassificationMetrics.Compute([0, 1, 1], [[0.8f, 0.2f], [0.3f, 0.7f], [0.6f, 0.4f]], ["no", "yes"]);
+        var metrics = PlainMetrics.Compute([0, 1, 1], [[0.8f, 0.2f], [0.3f, 0.7f], [0.6f, 0.4f]], ["no", "yes"]);
 
         // When they are serialised and read back
         var json = metrics.ToJson();
@@ -194,7 +194,7 @@ public sealed class ClassificationMetricsTests
     public void Should_rank_top_losses_highest_first_with_ties_in_input_order()
     {
         // Given the fixed predictions: losses −ln 0.3 (samples 3 and 4), then −ln 0.4 (sample 1)
-        var metrics = ClassificationMetrics.Compute(Labels, Probabilities, Animals);
+        var metrics = PlainMetrics.Compute(Labels, Probabilities, Animals);
 
         // When the top three losses are taken
         var top = metrics.TopLosses(3);
@@ -213,10 +213,11 @@ public sealed class ClassificationMetricsTests
     {
         // Given a label outside the classes, a short row and a NaN probability
         // Then each is refused with a message that says what was expected
-        Assert.Contains("outside 0..1", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([2], [[0.5f, 0.5f]], ["a", "b"])).Message);
-        Assert.Contains("expected one per class", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([0], [[1f]], ["a", "b"])).Message);
-        Assert.Contains("not a finite", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([0], [[float.NaN, 0.5f]], ["a", "b"])).Message);
-        Assert.Contains("No samples", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([], Array.Empty<float[]>(), ["a", "b"])).Message);
+        Assert.Contains("outside 0..1", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([2], [[0.5f, 0.5f]], ["a", "b"], [0.7], 0.7)).Message);
+        Assert.Contains("expected one per class", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([0], [[1f]], ["a", "b"], [0.0], 0)).Message);
+        Assert.Contains("not a finite", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([0], [[float.NaN, 0.5f]], ["a", "b"], [0.7], 0.7)).Message);
+        Assert.Contains("2 sample losses for 1 samples", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([0], [[0.5f, 0.5f]], ["a", "b"], [0.7, 0.7], 0.7)).Message);
+        Assert.Contains("No samples", Assert.Throws<ArgumentException>(() => ClassificationMetrics.Compute([], Array.Empty<float[]>(), ["a", "b"], [], double.NaN)).Message);
     }
 
     private sealed class RoundedPairComparer : IEqualityComparer<(double, double)>

@@ -67,7 +67,7 @@ public sealed class ChartsTests
     public void Should_draw_a_roc_curve_with_its_area_in_the_legend()
     {
         // Given the ROC curve of a small binary set
-        var metrics = ClassificationMetrics.Compute([1, 1, 0, 0, 1, 0], [[0.1f, 0.9f], [0.4f, 0.6f], [0.4f, 0.6f], [0.7f, 0.3f], [0.7f, 0.3f], [0.9f, 0.1f]], ["healthy", "sick"]);
+        var metrics = Holdout.Tests.Metrics.PlainMetrics.Compute([1, 1, 0, 0, 1, 0], [[0.1f, 0.9f], [0.4f, 0.6f], [0.4f, 0.6f], [0.7f, 0.3f], [0.7f, 0.3f], [0.9f, 0.1f]], ["healthy", "sick"]);
 
         // When it is drawn
         var png = Charts.RocCurve(metrics.RocCurve!, metrics.RocAuc!.Value, "sick", width: 500, height: 460);

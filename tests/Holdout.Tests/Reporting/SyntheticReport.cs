@@ -28,7 +28,7 @@ internal static class SyntheticReport
         Directory.CreateDirectory(folder);
         int[] labels = [0, 0, 0, 1, 1, 1];
         float[] sick = [0.1f, 0.7f, 0.4f, 0.9f, 0.3f, 0.6f];
-        var metrics = ClassificationMetrics.Compute(labels, sick.SelectMany(s => new[] { 1 - s, s }).ToArray(), Classes);
+        var metrics = Holdout.Tests.Metrics.PlainMetrics.Compute(labels, sick.SelectMany(s => new[] { 1 - s, s }).ToArray(), Classes);
         var paths = new List<string>();
         for (var i = 0; i < labels.Length; i++)
         {

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Holdout.Metrics;
+using Holdout.Inference;
 using Holdout.Models;
-using Holdout.Runs;
 using Holdout.Training;
 
-namespace Holdout.Inference;
+namespace Holdout.Runs;
 
 /// <summary>
 /// <c>holdout evaluate model.onnx --data DATA</c> as a library call: an ONNX file written by <c>holdout export</c>,
@@ -16,8 +16,8 @@ public static class OnnxEvaluation
 {
     /// <summary>
     /// Evaluates an exported ONNX file on the given images: the same discovery, class check, metrics and result as for
-    /// a bundle, with the probabilities from ONNX Runtime (float32) and the loss the plain cross-entropy of those
-    /// probabilities (the file carries no class weights or label smoothing).
+    /// a bundle, with the probabilities from ONNX Runtime (float32) and the loss the plain
+    /// <see cref="ClassificationLoss"/> of those probabilities (the file carries no class weights or label smoothing).
     /// </summary>
     /// <param name="options">The ONNX file (<see cref="RunEvaluationOptions.Run"/>), the images, batch size and workers.</param>
     /// <param name="cancellationToken">Stops decoding and prediction between batches.</param>
@@ -43,11 +43,10 @@ public static class OnnxEvaluation
             throw new HoldoutException($"ONNX Runtime could not classify '{failed.Path}': {failed.Error}. Remove the file from the data or replace it, then evaluate again.");
         var labels = samples.Select(s => s.Label).ToArray();
         var probabilities = results.Select(r => r.Probabilities!).ToArray();
-        // Cross-entropy of the probabilities, as the evaluation of a bundle without its training loss (a probability
-        // that underflowed to 0 counts as the smallest float, not infinity).
-        var loss = labels.Length == 0 ? double.NaN : labels.Select((label, i) => -Math.Log(Math.Max(probabilities[i][label], float.Epsilon))).Average();
-        var predictions = new Predictions(probabilities, labels, loss, clock.Elapsed.TotalSeconds);
-        var metrics = ClassificationMetrics.Compute(labels, probabilities, classes);
+        using var plain = new ClassificationLoss();
+        var (sampleLosses, loss) = plain.OfProbabilities(labels, probabilities);
+        var predictions = new Predictions(probabilities, labels, loss, clock.Elapsed.TotalSeconds) { SampleLosses = sampleLosses };
+        var metrics = predictions.Metrics(classes);
         return new RunEvaluationResult(options.Run, null, source, split, [.. samples.Select(x => x.Path)], predictions, metrics, skipped);
     }
 
