@@ -133,9 +133,8 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         /// <summary>
         /// The budget of the first run, <c>holdout train</c> on the bundled sample without --budget or --epochs: build and
         /// run within about two minutes on a 2-core machine. The default epochs stay the most it plans, so a fast machine
-        /// ends early and a slow one fits fewer epochs in. Measured on the sample (AMD EPYC family 26, 2026-12-07): 100 s
-        /// bought 4 all-layers epochs, test 0.9481; 75 s and 60 s bought 2, whose validation loss did not beat the
-        /// probe's, test 0.8667.
+        /// ends early and a slow one fits fewer epochs in. Shorter budgets bought too few all-layers epochs to beat the
+        /// probe (see docs/defaults-study.md).
         /// </summary>
         internal static readonly TimeSpan SampleBudget = TimeSpan.FromSeconds(100);
 

@@ -11,14 +11,9 @@ namespace Holdout.Data;
 /// A group holds only images that are all pairwise duplicates, so A like B and B like C does not put A with C unless
 /// A is like C too.
 /// <para>
-/// Measured (<c>Holdout.Bench dupes</c>): copies of 300 sign-language-digits photos (100x100 hands on a plain
-/// background) and 200 beans leaves (256x256) re-encoded at JPEG quality 50/75/95, resized 0.5x/0.8x/1.5x,
-/// brightened by +15 levels or x1.1, or resized + brightened + re-encoded moved dHash by at most 5 bits and pHash by
-/// at most 8, and kept a thumbnail correlation of at least 0.983 (the worst: a 0.5x resize to 50x50). Distinct
-/// photos: 41737 of sign-language-digits' 2.1 million pairs pass the hash test (1233 with both hashes within 10), yet
-/// none correlates above 0.9705 (two shots of one hand in one pose, seconds apart); beans has 17 such pairs, none
-/// above 0.80. The default 0.975 sits between 0.9705 and 0.983. Crops are not claimed: cutting 2% off each side
-/// already lowers the correlation to 0.947 (0.940 on beans).
+/// The thresholds sit between what re-encoded, resized and brightened copies of real photos keep and what distinct
+/// photos that pass the hash test reach (two shots of one hand in one pose, seconds apart); crops are not claimed.
+/// The measurements behind them are in docs/doctor.md ("Duplicates").
 /// </para>
 /// </summary>
 /// <param name="MaxDifferenceHashDistance">Largest dHash distance that makes a near-duplicate candidate. Defaults to 10.</param>

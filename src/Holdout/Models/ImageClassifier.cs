@@ -269,12 +269,11 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     /// The same N x C x H x W values stored channels-last (N x H x W x C strides, libtorch's <c>channels_last</c>, which
     /// TorchSharp does not expose). A convolution given such an input runs oneDNN's channels-last kernels and returns
     /// channels-last output, so the whole backbone stays in that layout without reorders between layers. In bfloat16
-    /// this made ResNet-18's inference 1.8x faster on the 2-core AVX512_BF16 CPU (<c>Holdout.Bench kernels</c>), so
-    /// <see cref="Features"/> uses it there (<see cref="UsesChannelsLast"/>). Where not, and why: libtorch 2.10's float32
-    /// 1x1 convolutions give wrong results on channels-last input (stride 2, or maps of 4x4 and below: 18 to 45 % of the
-    /// largest feature off, <c>Holdout.Bench cl-parity</c>), and its bfloat16 1x1 convolutions with 1024 outputs (ResNet-50)
-    /// die with SIGFPE on small channels-last maps. Its bfloat16 kernels for ResNet-18/34's shapes match the default
-    /// layout's accuracy forward and backward (<c>Holdout.Bench conv-sweep</c>: 2052 shapes and batch sizes; InferenceKernelTests).
+    /// this makes ResNet-18's inference faster (see docs/benchmarks.md), so <see cref="Features"/> uses it there
+    /// (<see cref="UsesChannelsLast"/>). Where not, and why: libtorch 2.10's float32 1x1 convolutions give wrong results
+    /// on channels-last input (stride 2, or maps of 4x4 and below), and its bfloat16 1x1 convolutions with 1024 outputs
+    /// (ResNet-50) die with SIGFPE on small channels-last maps. Its bfloat16 kernels for ResNet-18/34's shapes match the
+    /// default layout's accuracy forward and backward (InferenceKernelTests check both choices).
     /// </summary>
     internal static Tensor ChannelsLast(Tensor images) =>
         images.dim() != 4 ? images : images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);

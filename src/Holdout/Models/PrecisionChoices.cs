@@ -12,9 +12,9 @@ namespace Holdout.Models;
 /// <summary>
 /// What <see cref="Precision.Auto"/> becomes, decided by measurement: the model's own forward (and, for training,
 /// backward) pass is timed at the actual batch and image size in float32 and in bfloat16, and bfloat16 is kept only
-/// when it is at least <see cref="RequiredGain"/> faster. A CPUID flag does not predict the winner: on one 2-core
-/// AVX512_BF16 host bfloat16 ran ResNet-18 about 2x faster than float32, on another (an Intel Xeon without AMX) 27-38 %
-/// slower. A CUDA device takes bfloat16 by rule (its tensor cores compute it natively; nothing is timed); an x86
+/// when it is at least <see cref="RequiredGain"/> faster. A CPUID flag does not predict the winner: on one
+/// AVX512_BF16 host bfloat16 runs ResNet-18 faster than float32, on another (an Intel Xeon without AMX) slower (see
+/// docs/benchmarks.md). A CUDA device takes bfloat16 by rule (its tensor cores compute it natively; nothing is timed); an x86
 /// processor without bfloat16 arithmetic (no AVX512_BF16, no AMX) takes float32 without timing, since bfloat16 is
 /// only emulated there.
 /// </summary>

@@ -17,8 +17,8 @@ public static class PrecisionSupport
 
     /// <summary>
     /// The precision without timing anything: <paramref name="requested"/>, or for <see cref="Precision.Auto"/> bfloat16
-    /// where <paramref name="device"/> computes it natively. Native is not the same as faster (on one AVX512_BF16 Xeon
-    /// bfloat16 was 27-38 % slower than float32): <see cref="PrecisionChoices.Choose(ImageClassifier, Precision, PrecisionWorkload, int, int)"/> decides by measurement.
+    /// where <paramref name="device"/> computes it natively. Native is not the same as faster (on some AVX512_BF16
+    /// processors bfloat16 is slower than float32, see docs/benchmarks.md): <see cref="PrecisionChoices.Choose(ImageClassifier, Precision, PrecisionWorkload, int, int)"/> decides by measurement.
     /// </summary>
     /// <param name="requested">What the user asked for.</param>
     /// <param name="device">Where the model runs. Defaults to null: the CPU.</param>

@@ -255,8 +255,8 @@ public sealed class RunSetup : IDisposable
     /// the probe (<paramref name="probe"/>, its history row) classifies at least <see cref="TrainRunOptions.FineTuneGate"/>
     /// of at least <see cref="FineTuneGateMinValidation"/> validation images correctly. Fine-tuning could then win back at
     /// most the small remaining share, while each all-layers epoch costs about two to three times what the whole probe
-    /// did (forward and backward through every layer, against one forward pass): on issue 25's 3,000-photo set the probe
-    /// reached 0.993 and four all-layers epochs only won its validation loss back (docs/defaults-study.md).
+    /// did (forward and backward through every layer, against one forward pass). The sets this was measured on are in
+    /// docs/defaults-study.md.
     /// </summary>
     /// <param name="probe">The probe's epoch.</param>
     public string? FineTuneGateReason(EpochRecord probe)

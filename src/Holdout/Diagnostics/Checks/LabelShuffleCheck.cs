@@ -12,7 +12,7 @@ internal sealed class LabelShuffleCheck() : PipelineCheck(FindingCodes.LabelShuf
 {
     /// <summary>
     /// The least gain in held-out balanced accuracy of the real labels over shuffled ones, in the better view, that
-    /// counts as a signal. Calibrated on clean and broken setups (see the README's doctor section).
+    /// counts as a signal. Calibrated on clean and broken setups (see docs/doctor.md).
     /// </summary>
     public const double GainThreshold = 0.15;
 

@@ -23,8 +23,8 @@ internal sealed record OnnxTensor(string Name, long[] Dims, float[] Data);
 /// The parts of an ONNX model the importer reads: the graph's nodes, its float initialisers, input and output
 /// names. Parsed directly from the protobuf wire format (field numbers from onnx.proto), so no generated code is
 /// needed; nested messages are read as slices of the file's bytes, and each weight is copied once, into its array
-/// (fresh memory is slow to touch: on the 2-core VM the former copy-per-level reader took 1.6 s for the bundled
-/// ResNet-18, this one about a third of that). Unknown fields are skipped.
+/// (fresh memory is slow to touch, so a copy per nesting level would cost more than the parse itself). Unknown fields
+/// are skipped.
 /// </summary>
 internal sealed class OnnxModel
 {
