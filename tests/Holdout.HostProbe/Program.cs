@@ -12,8 +12,12 @@ Console.WriteLine(Line("start", ("mmap", Mapped())));
 var before = HoldoutRuntime.Current;
 Console.WriteLine(Line("loaded", ("mmap", Mapped()), ("tuned", before.TuneAllocator)));
 
-// The engine is loaded on first use; the probe fits on one thread and must give the caller's count back.
-NativeRuntime.EnsureInitialized();
+// The engine is loaded on first use: the first Holdout call that needs it (here, building a model) loads it, with no
+// call to NativeRuntime first. Then the probe fits on one thread and must give the caller's count back.
+using (var model = Holdout.Models.ModelFactory.Create(new Holdout.Models.ModelOptions(Holdout.Models.Architecture.SimpleCnn, ["a", "b"], 32, Holdout.Models.ModelOptions.NoWeights)))
+{
+    Console.WriteLine(Line("engine", ("loaded", NativeRuntime.Status.NativeDirectory is not null), ("parameters", model.parameters().Count())));
+}
 torch.set_num_threads(3); // not the machine's default and not the probe's 1: a change that is not undone shows
 var threadsBefore = torch.get_num_threads();
 torch.random.manual_seed(1);

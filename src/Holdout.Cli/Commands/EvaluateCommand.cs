@@ -60,7 +60,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         using var imageSettings = settings.UseImageSettings();
         var options = settings.ToOptions();
-        var result = Predictor.IsOnnx(options.Run) ? OnnxEvaluation.Evaluate(options, cancellationToken) : RunEvaluation.Evaluate(options, cancellationToken);
+        var result = RunEvaluation.Evaluate(options, cancellationToken);
         foreach (var skipped in result.Skipped) Console.Error.WriteLine($"skipped {skipped.Path}: {skipped.Reason}");
         if (settings.Predictions is not null)
         {

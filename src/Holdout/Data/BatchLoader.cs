@@ -1,3 +1,4 @@
+using Holdout.Native;
 using Holdout.Imaging;
 using TorchSharp;
 
@@ -26,6 +27,7 @@ public sealed class BatchLoader : IBatchSource
 
     private BatchLoader(IReadOnlyList<ImageSample> samples, Preprocessing preprocessing, BatchLoaderOptions options, bool training)
     {
+        NativeRuntime.EnsureInitialized(); // its batches are tensors; the engine loads on first use
         if (options.BatchSize < 1)
         {
             throw new HoldoutException($"Batch size {options.BatchSize} is not valid. Expected a positive number, e.g. 32.");

@@ -1,3 +1,4 @@
+using Holdout.Native;
 using TorchSharp;
 
 namespace Holdout.Imaging;
@@ -26,6 +27,7 @@ internal static class ModelInput
     /// <param name="preprocessing">The model's preprocessing.</param>
     public static torch.Tensor TensorFromFile(string path, Preprocessing preprocessing)
     {
+        NativeRuntime.EnsureInitialized();
         var size = preprocessing.EvaluationSize;
         return torch.tensor(FromFile(path, preprocessing), [3, size, size]);
     }

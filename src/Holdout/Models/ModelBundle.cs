@@ -1,3 +1,4 @@
+using Holdout.Native;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
@@ -78,6 +79,7 @@ public static class ModelBundle
     /// <exception cref="HoldoutException">The file is missing, not a bundle, damaged or modified, or its weights do not fit.</exception>
     public static LoadedBundle Load(string path)
     {
+        NativeRuntime.EnsureInitialized();
         var file = SafeTensorsFile.Open(path);
         if (!file.Metadata.TryGetValue("format", out var format) || format != FormatName)
         {

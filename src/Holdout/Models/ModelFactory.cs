@@ -1,3 +1,4 @@
+using Holdout.Native;
 using Holdout.Imaging;
 using Holdout.Models.Onnx;
 using Holdout.Models.Weights;
@@ -50,6 +51,7 @@ public static class ModelFactory
 
     internal static ImageClassifier Create(ModelOptions options, CntkResNetImport? preloaded)
     {
+        NativeRuntime.EnsureInitialized();
         Validate(options);
         torch.manual_seed(options.Seed);
         var size = options.ImageSize;

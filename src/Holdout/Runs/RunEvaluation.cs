@@ -16,12 +16,11 @@ namespace Holdout.Runs;
 /// <see cref="RunSetup.ForModel"/>: the bundle's own preprocessing, evaluation loaders in manifest order, the run's
 /// batch size and loss, the same <see cref="Evaluator"/> and <see cref="ClassificationMetrics"/>), so it reproduces
 /// the metrics in <c>summary.json</c> exactly. An ONNX file written by <c>holdout export</c> is evaluated by
-/// <see cref="OnnxEvaluation"/>, which returns the same result (the CLI's <c>holdout evaluate</c> picks the
-/// right one).
+/// <see cref="OnnxEvaluation"/>, which returns the same result; <see cref="Evaluate"/> hands a <c>.onnx</c> path to it.
 /// </summary>
 public static class RunEvaluation
 {
-    /// <summary>Evaluates a run (or bundle) on its own split or on the given data.</summary>
+    /// <summary>Evaluates a run (or bundle, or exported <c>.onnx</c> file) on its own split or on the given data.</summary>
     /// <param name="options">Which model, which images, batch size and workers.</param>
     /// <param name="cancellationToken">Stops decoding and evaluation between batches.</param>
     /// <exception cref="HoldoutException">The run, bundle or data cannot be read, the split is empty, or the data's
@@ -30,8 +29,7 @@ public static class RunEvaluation
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (string.Equals(Path.GetExtension(options.Run), ".onnx", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(options.Run))
-            throw new HoldoutException($"'{options.Run}' is an exported ONNX model: evaluate it with Holdout.Runs.OnnxEvaluation.Evaluate (what 'holdout evaluate' does for .onnx files), or pass the run folder it was exported from.");
+        if (Predictor.IsOnnx(options.Run)) return OnnxEvaluation.Evaluate(options, cancellationToken);
         NativeRuntime.EnsureInitialized();
         var (bundlePath, runFolder) = LocateBundle(options.Run);
         if (runFolder is null && options.Data is null)

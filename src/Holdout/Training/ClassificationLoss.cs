@@ -1,3 +1,4 @@
+using Holdout.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -135,6 +136,7 @@ public sealed class ClassificationLoss : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(probabilities);
         if (labels.Count == 0) return ([], double.NaN);
+        NativeRuntime.EnsureInitialized();
         int classes = probabilities[0].Length;
         var logs = new double[labels.Count * classes];
         for (int i = 0; i < labels.Count; i++)

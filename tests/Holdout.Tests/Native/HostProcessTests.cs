@@ -13,7 +13,7 @@ public sealed class HostProcessTests
     [GlibcFact]
     public void Should_leave_the_allocator_and_thread_count_alone_until_the_application_opts_in()
     {
-        // Given an application that loads the library, uses it (engine loaded, a linear probe fitted on one thread),
+        // Given an application that loads the library, uses it (a model built, a linear probe fitted on one thread),
         // then opts in to the allocator tuning, reporting after each step whether a fresh 64 MiB block is mapped
         // (glibc's default) or taken from the heap (the tuning)
         var result = CliProcess.RunProgram("Holdout.HostProbe.dll");
@@ -28,6 +28,10 @@ public sealed class HostProcessTests
         Assert.True(steps["loaded"]["mmap"] == "true", "loading the library changed glibc's malloc settings:\n" + text);
         Assert.Equal("false", steps["loaded"]["tuned"]);
         Assert.True(steps["used"]["mmap"] == "true", "using the library changed glibc's malloc settings:\n" + text);
+
+        // And the engine loaded by itself on the first call that needed it (building a model), with no call to
+        // NativeRuntime first
+        Assert.True(steps["engine"]["loaded"] == "true", "the engine was not loaded on first use:\n" + text);
 
         // And the engine's thread count is the application's after Holdout's one-thread work
         Assert.Equal("3", steps["used"]["threads_before"]);

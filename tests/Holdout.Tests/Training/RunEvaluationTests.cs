@@ -146,6 +146,10 @@ public sealed class RunEvaluationTests
         Assert.Equal(run.Metrics.Accuracy, exported.Metrics.Accuracy);
         Assert.Equal(run.Metrics.MacroF1, exported.Metrics.MacroF1);
         Assert.Equal(run.Predictions.Loss, exported.Predictions.Loss, 1e-4);
+
+        // And RunEvaluation.Evaluate given the file does the same (one entry point for runs, bundles and ONNX files)
+        var viaRunEvaluation = RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Result.Files.Split, BatchSize: 5, Workers: 2));
+        Assert.Equal(exported.Predictions.Probabilities, viaRunEvaluation.Predictions.Probabilities);
     }
 
     [Fact]
@@ -159,7 +163,7 @@ public sealed class RunEvaluationTests
         var noData = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(onnx)));
         var bf16 = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data, Precision: Precision.Bf16)));
         var missing = Assert.Throws<HoldoutException>(() => OnnxEvaluation.Evaluate(new RunEvaluationOptions(Path.Combine(temp.Path, "gone.onnx"), Data: TinyRun.Data)));
-        var asRun = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx, Data: TinyRun.Data)));
+        var asRun = Assert.Throws<HoldoutException>(() => RunEvaluation.Evaluate(new RunEvaluationOptions(onnx)));
 
         // Then each message names the file and what to pass instead
         Assert.Contains($"'{onnx}' is an exported ONNX model", noData.Message, StringComparison.Ordinal);
@@ -168,6 +172,6 @@ public sealed class RunEvaluationTests
         Assert.Contains("--precision bf16 does not apply", bf16.Message, StringComparison.Ordinal);
         Assert.Contains("Leave out --precision", bf16.Message, StringComparison.Ordinal);
         Assert.Contains("gone.onnx' does not exist", missing.Message, StringComparison.Ordinal);
-        Assert.Contains("OnnxEvaluation.Evaluate", asRun.Message, StringComparison.Ordinal);
+        Assert.Equal(noData.Message, asRun.Message); // RunEvaluation hands an ONNX file to OnnxEvaluation
     }
 }

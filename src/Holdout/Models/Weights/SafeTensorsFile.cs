@@ -1,3 +1,4 @@
+using Holdout.Native;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -43,6 +44,7 @@ internal sealed class SafeTensorsFile(string path, long dataStart, byte[] header
     /// <exception cref="HoldoutException">The file is missing, truncated or malformed.</exception>
     public static SafeTensorsFile Open(string path)
     {
+        NativeRuntime.EnsureInitialized();
         if (!File.Exists(path))
             throw new HoldoutException($"The weights file '{path}' does not exist. Expected a .safetensors file; check the path.");
         using var stream = File.OpenRead(path);
