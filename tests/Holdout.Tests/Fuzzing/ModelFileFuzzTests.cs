@@ -161,7 +161,7 @@ public sealed class ModelFileFuzzTests
                 Assert.Equal(referenceState.Keys.Order(StringComparer.Ordinal), state.Keys.Order(StringComparer.Ordinal));
                 foreach (var (name, tensor) in referenceState)
                 {
-                    Assert.True(tensor.equal(state[name]).item<bool>(), $"{m.Name} loaded, but with a different {name}");
+                    Assert.True(tensor.shape.SequenceEqual(state[name].shape) && tensor.eq(state[name]).all().item<bool>(), $"{m.Name} loaded, but with a different {name}");
                 }
             }
             Interlocked.Increment(ref same);
