@@ -99,7 +99,7 @@ internal sealed class ChildProcess : IDisposable
         if (!_process.WaitForExit(limit))
         {
             Kill();
-            Assert.Fail($"{_description} was still running after {limit.TotalSeconds:0} s and was killed.\n{Printed}");
+            Assert.Fail($"{_description} was still running after {limit.TotalSeconds:0.###} s and was killed.\n{Printed}");
         }
         _process.WaitForExit(); // lets the exit code settle
         if (!_reading.Wait(TimeSpan.FromSeconds(30)))
@@ -125,7 +125,7 @@ internal sealed class ChildProcess : IDisposable
             if (clock.Elapsed > limit)
             {
                 Kill();
-                Assert.Fail($"{_description}: no {what} within {limit.TotalSeconds:0} s; the process was killed.\n{Printed}");
+                Assert.Fail($"{_description}: no {what} within {limit.TotalSeconds:0.###} s; the process was killed.\n{Printed}");
             }
             Thread.Sleep(5);
         }
