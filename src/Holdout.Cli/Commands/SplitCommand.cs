@@ -38,6 +38,8 @@ internal sealed class SplitCommand : Command<SplitCommand.Settings>
             var ratios = SplitRatios.Parse(settings.Ratios);
             var dataset = DatasetDiscovery.Discover(settings.Data, new DiscoveryOptions(settings.Strict), cancellationToken);
             DataOutput.WriteSkipped(dataset.Skipped);
+            if (dataset.Samples.Count == 0)
+                throw new HoldoutException($"'{settings.Data}' has no usable images: all {dataset.Skipped.Count} file(s) were skipped (listed above), so there is nothing to split and no split file was written. Fix the files, or raise --max-pixels if they are only large.");
             var result = Splitter.Split(dataset, new SplitOptions(ratios, settings.Seed), cancellationToken);
             result.Manifest.Write(settings.Out);
 

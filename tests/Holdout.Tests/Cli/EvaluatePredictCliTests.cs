@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Holdout.Tests.Training;
 
@@ -111,14 +110,7 @@ public sealed class EvaluatePredictCliTests
 
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Holdout.Cli.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = CliProcess.Run(args);
+        return (result.ExitCode, result.Output, result.Errors);
     }
 }

@@ -32,11 +32,15 @@ public sealed class MaxPixelsCliTests
         var doctor = CliProcess.Run("doctor", data.Path, "--json");
         var lowered = CliProcess.Run("split", data.Path, "--out", output, "--max-pixels", "3000");
 
-        // Then both finish and name the bomb with its size, no stack trace; the option applies to every image
+        // Then both finish (doctor exit 0: a skipped file is a warning) and name the bomb with its size, no stack trace;
+        // the option applies to every image, and split, left with no usable image, fails (exit 1) saying so
         Assert.True(split.ExitCode == 0, split.Output + split.Errors);
+        Assert.True(doctor.ExitCode == 0, $"doctor exited {doctor.ExitCode}:\n{doctor.Output}{doctor.Errors}");
         Assert.Contains("bomb.png: too large: 30000x30000 = 900.0", OneLine(split.Output), StringComparison.Ordinal);
         Assert.Contains("too large: 30000x30000 = 900.0 megapixels", doctor.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", split.Output + split.Errors + doctor.Output + doctor.Errors);
+        Assert.True(lowered.ExitCode == 1, $"split --max-pixels 3000 exited {lowered.ExitCode}:\n{lowered.Output}{lowered.Errors}");
+        Assert.Contains("has no usable images: all 13 file(s) were skipped", OneLine(lowered.Errors), StringComparison.Ordinal);
         Assert.Contains("over the limit of 0.003 (--max-pixels)", OneLine(lowered.Output), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", lowered.Output + lowered.Errors);
     }

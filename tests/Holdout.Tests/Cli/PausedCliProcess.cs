@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Holdout.Tests.Cli;
 
 /// <summary>
@@ -10,69 +7,36 @@ namespace Holdout.Tests.Cli;
 internal sealed class PausedCliProcess : IDisposable
 {
     private const string Marker = "holdout: paused at ";
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly StringBuilder _errors = new();
-    private readonly ManualResetEventSlim _paused = new();
+    private readonly ChildProcess _process;
 
-    private PausedCliProcess(Process process) => _process = process;
+    private PausedCliProcess(ChildProcess process) => _process = process;
 
     /// <summary>The process id (the holder a second writer is told about).</summary>
     public int Id => _process.Id;
 
     /// <summary>Everything the process printed on stdout and stderr so far.</summary>
-    public string Printed
-    {
-        get
-        {
-            lock (_output) return _output + "\n--- stderr ---\n" + _errors;
-        }
-    }
+    public string Printed => _process.Printed;
 
     /// <summary>Starts the tool and returns once it has paused at <paramref name="point"/>; fails if it ends first or takes over 4 minutes.</summary>
     public static PausedCliProcess Start(string point, IEnumerable<string> args)
     {
         var process = CliProcess.Start(args, environment: new Dictionary<string, string> { ["HOLDOUT_PAUSE_AT"] = point });
-        var paused = new PausedCliProcess(process);
-        process.OutputDataReceived += (_, e) => paused.Append(paused._output, e.Data);
-        process.ErrorDataReceived += (_, e) =>
+        try
         {
-            paused.Append(paused._errors, e.Data);
-            if (e.Data?.StartsWith(Marker + point, StringComparison.Ordinal) == true) paused._paused.Set();
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        while (!paused._paused.Wait(100))
-        {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                var printed = paused.Printed;
-                paused.Dispose();
-                Assert.Fail($"holdout never paused at {point}:\n{printed}");
-            }
+            process.WaitUntil($"pause at {point}", () => process.Errors.Split('\n').Any(l => l.StartsWith(Marker + point, StringComparison.Ordinal)),
+                TimeSpan.FromMinutes(4));
         }
-        return paused;
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+        return new PausedCliProcess(process);
     }
 
     /// <summary>SIGKILL: the process gets no chance to clean up.</summary>
-    public void Kill()
-    {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-    }
+    public void Kill() => _process.Kill();
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (!_process.HasExited) Kill();
-        _process.Dispose();
-        _paused.Dispose();
-    }
-
-    private void Append(StringBuilder to, string? line)
-    {
-        if (line is null) return;
-        lock (_output) to.AppendLine(line);
-    }
+    public void Dispose() => _process.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Holdout.Data;
 
@@ -70,14 +69,9 @@ public sealed class CsvTableTests
 
         // And Python's csv.DictReader reads its first row (where Debian's python3 is installed)
         if (!File.Exists("/usr/bin/python3")) return;
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("import csv,sys; r=next(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))); print(r['path']+'|'+r['label']+'|'+r['split'])");
-        info.ArgumentList.Add(path);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        Assert.Equal("images/#1, \"odd\".jpg|a|train", output);
+        var python = Python.Run("import csv,sys; r=next(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))); print(r['path']+'|'+r['label']+'|'+r['split'])", path);
+        Assert.True(python.ExitCode == 0, python.Errors);
+        Assert.Equal("images/#1, \"odd\".jpg|a|train", python.Output.Trim());
     }
 
     [Fact]

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Holdout.Diagnostics;
 using Holdout.Models;
 using Holdout.Native;
+using Holdout.Tests.Cli;
 using Holdout.Tests.Training;
 using Holdout.Runs;
 using Holdout.Training;
@@ -14,17 +14,8 @@ public sealed class DoctorCommandTests
 {
     private static (int ExitCode, string Output, string Error) RunCli(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Holdout.Cli.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
+        var result = CliProcess.Run(args);
+        return (result.ExitCode, result.Output, result.Errors);
     }
 
     [Fact]

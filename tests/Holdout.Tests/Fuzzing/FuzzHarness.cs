@@ -55,8 +55,8 @@ internal static class FuzzHarness
             : null;
     }
 
-    /// <summary>Runs every case and fails once, listing every case that crashed, hung or used too much memory.</summary>
-    public static void RunAll(IEnumerable<(string Name, Action Work)> cases, long memoryBound)
+    /// <summary>Runs every case and fails once, listing every case that crashed, hung or used too much memory; returns how many cases ran.</summary>
+    public static int RunAll(IEnumerable<(string Name, Action Work)> cases, long memoryBound)
     {
         var problems = new List<string>();
         var count = 0;
@@ -70,5 +70,6 @@ internal static class FuzzHarness
         }
         Assert.True(count > 0, "no fuzz case ran");
         Assert.True(problems.Count == 0, $"{problems.Count} of {count} cases failed:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Take(20))}");
+        return count;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Holdout.Tests.Reporting;
@@ -38,28 +37,12 @@ internal static partial class HeadlessChromium
     {
         var profile = Path.Combine(workFolder, $"chromium-profile-{Guid.NewGuid():N}");
         Directory.CreateDirectory(profile);
-        var start = new ProcessStartInfo(ChromiumFactAttribute.ChromiumPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var flag in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--no-first-run", $"--user-data-dir={profile}" })
-            start.ArgumentList.Add(flag);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        string[] flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", $"--user-data-dir={profile}"];
         try
         {
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("Chromium did not start.");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Limit))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"Chromium did not finish within {Limit.TotalSeconds} s.");
-            }
-            process.WaitForExit();
-            return (stdout.Result, stderr.Result);
+            var result = ChildProcess.Run(ChromiumFactAttribute.ChromiumPath, [.. flags, .. arguments], timeout: Limit);
+            return (result.Output, result.Errors);
         }
         finally
         {

@@ -56,7 +56,7 @@ public sealed class RunLockTests
         // Given a run.lock left by a process that has ended, with a temporary file it was writing and one of another process
         using var temp = new TempFolder();
         int dead;
-        using (var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!)
+        using (var process = ChildProcess.Start("true", []))
         {
             process.WaitForExit();
             dead = process.Id;

@@ -1,6 +1,8 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Holdout.Models;
+using Holdout.Tests.Cli;
 using Holdout.Tests.Training;
 
 namespace Holdout.Tests.Samples;
@@ -16,17 +18,17 @@ public sealed class QuickStartTests
         var data = TinyImageFolder.Create(temp, perClass: 10, size: 40);
 
         // When the quick-start sample (the README's snippet) runs on it
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = temp.Path };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "QuickStart.dll"));
-        info.ArgumentList.Add(data);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        var (exitCode, output, errors) = CliProcess.Run([data], timeout: null, workingDirectory: temp.Path, program: "QuickStart.dll");
 
-        // Then it prints a test accuracy and saves a bundle that loads with its classes
-        Assert.True(process.ExitCode == 0, output + errors);
-        Assert.Matches(@"test accuracy: \d", output);
+        // Then it prints a test accuracy well above chance (1/3) and saves a bundle that loads with its classes.
+        // Each class has its own dominant colour, which the pretrained backbone separates easily: measured 100.0% in
+        // three runs (2026-12-07: this test once, the sample twice more on the same images). The floor of 80% leaves
+        // room for one miss among the few test images and fails a run that learned nothing.
+        Assert.True(exitCode == 0, output + errors);
+        var printed = Regex.Match(output, @"test accuracy: (\d+(?:[.,]\d+)?)\s?%");
+        Assert.True(printed.Success, $"no test accuracy in:\n{output}");
+        var accuracy = double.Parse(printed.Groups[1].Value.Replace(',', '.'), CultureInfo.InvariantCulture) / 100;
+        Assert.True(accuracy >= 0.8, $"test accuracy {accuracy:P1} is below the floor of 80%:\n{output}");
         var bundle = ModelBundle.Load(Path.Combine(temp.Path, "quickstart.holdout"));
         using (bundle.Model) Assert.Equal(TinyImageFolder.Classes.Order(), bundle.Model.ClassNames);
     }

@@ -27,8 +27,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
         using (var process = CliProcess.Start(args))
         {
             WaitForEpochs(process, killed, 1);
-            process.Kill(entireProcessTree: true); // SIGKILL: no chance to clean up
-            process.WaitForExit();
+            process.Kill(); // SIGKILL (the whole process tree): no chance to clean up
         }
         var epochsAtKill = HistoryCsv.Read(Path.Combine(killed, "history.csv")).Count;
         var resumed = CliProcess.Run("train", "--resume", killed);
@@ -50,22 +49,18 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
     }
 
     [SigintFact]
-    public async Task Should_stop_between_batches_on_ctrl_c_and_resume_to_the_outcome_of_an_uninterrupted_run()
+    public void Should_stop_between_batches_on_ctrl_c_and_resume_to_the_outcome_of_an_uninterrupted_run()
     {
         // Given the simple CNN run (it trains 4 epochs) started through the CLI
         var whole = reference.SimpleCnn;
         var folder = reference.NewFolder("interrupted");
-        CliProcess.Result interrupted;
+        ChildProcess.Result interrupted;
         using (var process = CliProcess.Start(reference.SimpleCnnArguments(folder)))
         {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-
             // When it gets SIGINT (what Ctrl-C sends) in its second epoch
             WaitForEpochs(process, folder, 1);
-            CliProcess.Signal(process, "INT");
-            await process.WaitForExitAsync();
-            interrupted = new CliProcess.Result(process.ExitCode, await output, await errors);
+            process.Signal("INT");
+            interrupted = process.WaitForExit();
         }
 
         // Then it stops before the end, exits as interrupted (128 + SIGINT) with no failure, and says how to continue
@@ -126,7 +121,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
 
         // When it is paused after its last epoch, before the final evaluation and report, a second holdout tries to
         // train into the folder (a new run and a resume), and then the first is killed there and the run resumed
-        var refused = new List<CliProcess.Result>();
+        var refused = new List<ChildProcess.Result>();
         var holder = 0;
         var resumed = KillThenResume("final-evaluation", reference.SimpleCnnArguments(folder), folder, epochsSaved: whole.History.Count, whilePaused: paused =>
         {
@@ -157,7 +152,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
     /// <paramref name="epochsSaved"/> epochs in history.csv, runs <paramref name="whilePaused"/>, SIGKILLs it there and
     /// continues the run with <c>holdout train --resume</c>; returns what the resumed run printed (it must succeed).
     /// </summary>
-    private static CliProcess.Result KillThenResume(string point, string[] args, string folder, int epochsSaved, Action<PausedCliProcess>? whilePaused = null)
+    private static ChildProcess.Result KillThenResume(string point, string[] args, string folder, int epochsSaved, Action<PausedCliProcess>? whilePaused = null)
     {
         using (var paused = PausedCliProcess.Start(point, args))
         {
@@ -170,13 +165,17 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
         return resumed;
     }
 
-    /// <summary>Waits until the run in <paramref name="runFolder"/> has saved <paramref name="epochs"/> epochs; fails if the process ends first.</summary>
-    private static void WaitForEpochs(System.Diagnostics.Process process, string runFolder, int epochs)
+    /// <summary>How long a test waits for a run to save its epochs before it fails (the runs take seconds; minutes mean a hang).</summary>
+    internal static readonly TimeSpan EpochDeadline = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Waits until the run in <paramref name="runFolder"/> has saved <paramref name="epochs"/> epochs; fails (killing
+    /// the process) if the process ends first or <see cref="EpochDeadline"/> passes.
+    /// </summary>
+    private static void WaitForEpochs(ChildProcess process, string runFolder, int epochs)
     {
         var history = Path.Combine(runFolder, "history.csv");
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!(File.Exists(history) && File.ReadAllLines(history).Length >= epochs + 1) && !process.HasExited && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
-        if (process.HasExited) Assert.Fail($"the run ended (exit code {process.ExitCode}) before it could be stopped");
+        process.WaitUntil($"{epochs} epoch(s) saved in {history} (the run must be stopped after them)",
+            () => File.Exists(history) && File.ReadAllLines(history).Length >= epochs + 1, EpochDeadline);
     }
 }
