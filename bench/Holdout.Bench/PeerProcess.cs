@@ -23,7 +23,7 @@ internal static class PeerProcess
     /// <param name="file">The executable.</param>
     /// <param name="arguments">Its arguments, each passed as is (no shell).</param>
     /// <param name="timeout">How long it may run (default 30 minutes).</param>
-    /// <param name="echo">Forward the child's stderr lines (its progress) to ours as they come, indented.</param>
+    /// <param name="echo">Forward the child's output lines (the peers print their progress: one JSON line per epoch) to our stderr as they come, indented.</param>
     /// <param name="environment">Variables to set for the child.</param>
     /// <param name="allowFailure">Return a non-zero exit as a result instead of throwing (for probes).</param>
     /// <exception cref="BenchException">It could not start, timed out, or exited non-zero.</exception>
@@ -54,6 +54,7 @@ internal static class PeerProcess
         {
             if (e.Data is null) return;
             lock (stdout) stdout.AppendLine(e.Data);
+            if (echo) Console.Error.WriteLine("    | " + e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {

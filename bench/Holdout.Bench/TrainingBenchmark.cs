@@ -45,8 +45,12 @@ internal static class TrainingBenchmark
             "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--workers", "2", "--out", peerOut);
         var peer = JsonNode.Parse(File.ReadAllText(peerOut))!;
         var theirs = peer["train_img_s"]!.GetValue<double>();
-        Console.WriteLine($"PyTorch {peer["torch"]} peer: train {theirs:0.0} img/s (head phase {peer["train_img_s_head_phase"]}, full phase {peer["train_img_s_full_phase"]}), test accuracy {peer["final"]?["test_acc"]}");
-        var theirFull = peer["train_img_s_full_phase"]!.GetValue<double>();
+        var theirHead = peer["train_img_s_head_phase"]?.GetValue<double>() ?? double.NaN;
+        var theirFull = peer["train_img_s_full_phase"]?.GetValue<double>()
+                        ?? throw new BenchException("the PyTorch peer reported no all-layers phase: --epochs must be at least 2");
+        var theirTest = peer["final"]?["test_acc"]?.GetValue<double>() ?? double.NaN;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"PyTorch {peer["torch"]} peer: train {theirs:0.0} img/s (head phase {theirHead:0.0}, full phase {theirFull:0.0}), test accuracy {theirTest:0.0000}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio Holdout / peer: end to end {ours / theirs:0.00}x, full phase {ourFull / theirFull:0.00}x (target >= 1.50x each)"));
         return 0;
