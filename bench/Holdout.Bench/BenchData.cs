@@ -55,6 +55,19 @@ internal sealed record BenchData(string Root, string Splits, string Name, string
         return new BenchData(root, splits, ListName, manifest, description);
     }
 
+    /// <summary><c>splits [--data DIR] [--out DIR]</c>: writes the split the peer benchmarks use, to run the peers by hand on it.</summary>
+    public static int Write(string[] args)
+    {
+        var work = Options.Get(args, "--out") is { } given ? Directory.CreateDirectory(given).FullName
+                                                            : Directory.CreateTempSubdirectory("holdout-bench-splits-").FullName;
+        var data = Prepare(args, work);
+        Console.WriteLine(data.Description);
+        Console.WriteLine($"Peer split lists: {data.Splits}/{data.Name}.{{train,val,test}}.txt + {data.Name}.root");
+        Console.WriteLine($"Holdout manifest: {data.Manifest}");
+        Console.WriteLine($"e.g. /usr/bin/python3 bench/peers/pytorch_peer.py train --dataset {data.Name} --splits {data.Splits} --recipe frozen");
+        return 0;
+    }
+
     private sealed record Row(string Relative, string Label, string Part);
 
     /// <summary>The committed beans reference lists, when every file they name is under <paramref name="root"/>.</summary>

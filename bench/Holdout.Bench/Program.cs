@@ -10,6 +10,7 @@ try
         "eval" => EvalBenchmark.Run(rest),
         "frozen" => FrozenBenchmark.Run(rest),
         "loader" => LoaderBenchmark.Run(rest),
+        "splits" => BenchData.Write(rest),
         "loader-one" => LoaderBenchmark.RunOne(rest), // the loader benchmark's child process
         "memory" => MemoryBenchmark.Run(rest),
         "onnx" => OnnxBenchmark.Run(rest),
@@ -48,6 +49,7 @@ static int Usage(int code)
                      frozen recipe wall time + test accuracy vs the ML.NET peer (built on demand)
           loader [--folders DIR,DIR] [--workers 2] [--passes 6] [--rounds 1]
                      loader img/s (decode + transform + batch, no model) vs the PyTorch DataLoader
+          splits [--data DIR] [--out DIR]   writes the split those four use (peer lists + Holdout CSV), to run a peer by hand
             --data DIR: a folder-per-class dataset (default: the committed sample samples/beans); ../shared/datasets/beans
                         uses the reference split bench/peers/splits (991/176/128) for the published numbers.
 
