@@ -23,17 +23,18 @@ internal static class PeerProcess
     /// <param name="file">The executable.</param>
     /// <param name="arguments">Its arguments, each passed as is (no shell).</param>
     /// <param name="timeout">How long it may run (default 30 minutes).</param>
-    /// <param name="echo">Forward the child's output lines (the peers print their progress: one JSON line per epoch) to our stderr as they come, indented.</param>
+    /// <param name="echo">Forward the child's output lines to our stderr as they come, indented (its progress).</param>
+    /// <param name="echoStdout">Which stdout lines to forward when echoing (default all; the PyTorch peer's progress is its one-line JSON records).</param>
     /// <param name="environment">Variables to set for the child.</param>
     /// <param name="allowFailure">Return a non-zero exit as a result instead of throwing (for probes).</param>
     /// <exception cref="BenchException">It could not start, timed out, or exited non-zero.</exception>
     public static Result Run(string what, string file, IEnumerable<string> arguments, TimeSpan? timeout = null, bool echo = false,
-        IReadOnlyDictionary<string, string>? environment = null, bool allowFailure = false) =>
-        RunWithCode(what, file, arguments, timeout, echo, environment, allowFailure).Result;
+        IReadOnlyDictionary<string, string>? environment = null, bool allowFailure = false, Func<string, bool>? echoStdout = null) =>
+        RunWithCode(what, file, arguments, timeout, echo, environment, allowFailure, echoStdout).Result;
 
     /// <summary>As <see cref="Run"/>, with the exit code.</summary>
     public static (Result Result, int ExitCode) RunWithCode(string what, string file, IEnumerable<string> arguments, TimeSpan? timeout = null,
-        bool echo = false, IReadOnlyDictionary<string, string>? environment = null, bool allowFailure = false)
+        bool echo = false, IReadOnlyDictionary<string, string>? environment = null, bool allowFailure = false, Func<string, bool>? echoStdout = null)
     {
         var args = arguments.ToList();
         var start = new ProcessStartInfo(file)
@@ -54,7 +55,7 @@ internal static class PeerProcess
         {
             if (e.Data is null) return;
             lock (stdout) stdout.AppendLine(e.Data);
-            if (echo) Console.Error.WriteLine("    | " + e.Data);
+            if (echo && (echoStdout?.Invoke(e.Data) ?? true)) Console.Error.WriteLine("    | " + e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {

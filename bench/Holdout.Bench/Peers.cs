@@ -44,7 +44,9 @@ internal static class Peers
     /// <summary>Runs the PyTorch peer with <paramref name="arguments"/>, its progress echoed.</summary>
     public static PeerProcess.Result RunPyTorch(string python, params string[] arguments) =>
         PeerProcess.Run("the PyTorch peer", python, [PyTorchScript, .. arguments], TimeSpan.FromMinutes(60), echo: true,
-            environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
+            environment: new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" },
+            echoStdout: line => line.StartsWith("{\"", StringComparison.Ordinal)); // its per-epoch / per-pass records, not the final summary
+
 
     /// <summary>
     /// The ML.NET peer's executable: <c>--mlnet-peer EXE</c>, else <c>bench/peers/mlnet-peer</c> built here on demand
