@@ -11,17 +11,18 @@ namespace Holdout.Bench;
 
 /// <summary>
 /// Where evaluation time goes: the pretrained ResNet-18's forward pass on random 224 px batches of 32 in each
-/// precision and execution mode, then the evaluation loader alone on the peers' beans split, then both together.
+/// precision and execution mode, then the evaluation loader alone on the
+/// beans reference split or the committed sample (<c>--data DIR</c>, <see cref="BenchData"/>), then both together.
 /// </summary>
 internal static class BackboneProbe
 {
     public static int Run(string[] args)
     {
-        NativeRuntime.EnsureInitialized();
-        var shared = LoaderBenchmark.Option(args, "--shared") ?? LoaderBenchmark.LocateShared();
+        BenchHost.Print();
         var work = Directory.CreateTempSubdirectory("holdout-bench-backbone-").FullName;
-        var manifest = TrainingBenchmark.WriteManifest(Path.Combine(shared, "peers", "splits"), Path.Combine(work, "beans.csv"));
-        var options = new TrainRunOptions(Data: manifest, Workers: 2, Precision: Precision.Bf16);
+        var bench = BenchData.Prepare(args, work);
+        Console.WriteLine(bench.Description);
+        var options = new TrainRunOptions(Data: bench.Manifest, Workers: 2, Precision: Precision.Bf16);
         var data = RunData.Prepare(options);
         using var setup = RunSetup.Create(options, data.Split);
         var model = setup.Model;

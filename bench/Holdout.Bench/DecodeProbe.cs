@@ -8,7 +8,7 @@ internal static class DecodeProbe
 {
     public static int Run(string[] args)
     {
-        var files = Directory.GetFiles(args[0], "*.jpg", SearchOption.AllDirectories).Take(64).ToList();
+        var files = Directory.GetFiles(Options.Folder(args), "*.jpg", SearchOption.AllDirectories).Take(64).ToList();
         foreach (var scale in new[] { 1.0, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25 })
         {
             for (var round = 0; round < 2; round++)

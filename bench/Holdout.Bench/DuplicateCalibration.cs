@@ -16,7 +16,7 @@ internal static class DuplicateCalibration
 {
     public static int Run(string[] args)
     {
-        var dataset = DatasetDiscovery.Discover(args[0]);
+        var dataset = DatasetDiscovery.Discover(Options.Folder(args));
         var copiesOf = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
         var paths = dataset.Samples.Select(s => s.Path).ToList();
         var labels = dataset.Samples.Select(s => s.Label).ToList();

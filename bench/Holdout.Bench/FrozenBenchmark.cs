@@ -5,33 +5,31 @@ namespace Holdout.Bench;
 
 /// <summary>
 /// The frozen recipe end to end against the ML.NET peer (featurise once with the same ResNet-18 + L-BFGS maximum
-/// entropy), on the peers' beans split: wall time of each whole command, from start to its result file, one after the
+/// entropy), on the beans reference split or the committed sample (<see cref="BenchData"/>): wall time of each whole command, from start to its result file, one after the
 /// other in the same session, and test accuracy.
 /// </summary>
 internal static class FrozenBenchmark
 {
     public static int Run(string[] args)
     {
-        var shared = LoaderBenchmark.Option(args, "--shared") ?? LoaderBenchmark.LocateShared();
-        var peer = LoaderBenchmark.Option(args, "--mlnet-peer") ?? "/tmp/peers-build/bin/mlnet-peer/release/mlnet-peer";
-        var cli = LoaderBenchmark.Option(args, "--cli") ?? Path.Combine(LoaderBenchmark.LocateRepository(), "src/Holdout.Cli/bin/Release/net10.0/Holdout.Cli.dll");
-        var rounds = int.Parse(LoaderBenchmark.Option(args, "--rounds") ?? "1", CultureInfo.InvariantCulture);
-        if (!File.Exists(peer))
-            throw new InvalidOperationException($"The ML.NET peer is not built at {peer}: dotnet build {shared}/peers/mlnet-peer/mlnet-peer.csproj -c Release --artifacts-path /tmp/peers-build");
-        var work = Directory.CreateTempSubdirectory("holdout-bench-frozen-").FullName;
-        var manifest = TrainingBenchmark.WriteManifest(Path.Combine(shared, "peers", "splits"), Path.Combine(work, "beans.csv"));
-        var precision = LoaderBenchmark.Option(args, "--precision") ?? "auto";
+        var rounds = Options.Int(args, "--rounds", 1);
+        var precision = Options.Get(args, "--precision") ?? "auto";
         BenchHost.Print();
-        Console.WriteLine($"Frozen recipe end to end on the peers' beans split (991/176/128), {Environment.ProcessorCount} cores, one command at a time");
+        var peer = Peers.MlnetPeer(args);
+        var cli = Peers.HoldoutCli(args);
+        var work = Directory.CreateTempSubdirectory("holdout-bench-frozen-").FullName;
+        var data = BenchData.Prepare(args, work);
+        Console.WriteLine(data.Description);
+        Console.WriteLine($"Frozen recipe end to end, {Environment.ProcessorCount} cores, one command at a time");
         for (int round = 1; round <= rounds; round++)
         {
             var run = Path.Combine(work, $"run{round}");
-            var (ours, _) = PeerProcess.Run("dotnet", cli, "train", manifest, "--recipe", "frozen", "--augment", "none", "--seed", "0", "--precision", precision, "--out", run);
+            var ours = PeerProcess.Run("holdout train (the CLI)", "dotnet", [cli, "train", data.Manifest, "--recipe", "frozen", "--augment", "none", "--seed", "0", "--precision", precision, "--out", run], TimeSpan.FromMinutes(30)).Seconds;
             BenchHost.PrintRunPrecision(run);
             var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!;
             var ourTest = summary["test"]!["accuracy"]!.GetValue<double>();
             var peerJson = Path.Combine(work, $"mlnet{round}.json");
-            var (theirs, _) = PeerProcess.Run(peer, "run", "beans", Path.Combine(shared, "peers", "splits"), peerJson);
+            var theirs = PeerProcess.Run("the ML.NET peer", peer, ["run", data.Name, data.Splits, peerJson], TimeSpan.FromMinutes(30)).Seconds;
             var peerResult = JsonNode.Parse(File.ReadAllText(peerJson))!;
             var peerTest = PeerTestAccuracy(peerResult);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -12,7 +12,7 @@ internal static class HashCalibration
 {
     public static int Run(string[] args)
     {
-        var dataset = DatasetDiscovery.Discover(args[0]);
+        var dataset = DatasetDiscovery.Discover(Options.Folder(args));
         var paths = dataset.Samples.Select(s => s.Path).ToList();
         var prints = paths.AsParallel().AsOrdered().Select(PerceptualHash.Fingerprint).ToList();
         int maxCopyD = 0, maxCopyP = 0;

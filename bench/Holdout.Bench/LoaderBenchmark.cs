@@ -11,7 +11,8 @@ namespace Holdout.Bench;
 
 /// <summary>
 /// Loader throughput, Holdout vs the PyTorch DataLoader peer, measured back to back in the same session with the
-/// peer's definitions (shared/peers/README.md, "loader img/s"): every image under the folder, batch 32, 224x224,
+/// peer's definitions (bench/README.md, "loader"): every image under each folder (default: the committed
+/// sample samples/beans; <c>--folders A,B</c>), batch 32, 224x224,
 /// normalised float32 batch tensors (BGR minus the CNTK ResNet means); train = random resized crop + horizontal flip
 /// in a shuffled order, eval = resize 256 + centre crop 224 in a fixed order, last partial batch included. Each
 /// transform runs in its own fresh process; every file is read once first (page cache); 6 passes = the first + 5
@@ -24,23 +25,25 @@ internal static class LoaderBenchmark
 
     public static int Run(string[] args)
     {
-        var shared = Option(args, "--shared") ?? LocateShared();
-        var workers = int.Parse(Option(args, "--workers") ?? "2", CultureInfo.InvariantCulture);
-        var passes = int.Parse(Option(args, "--passes") ?? "6", CultureInfo.InvariantCulture);
-        var rounds = int.Parse(Option(args, "--rounds") ?? "1", CultureInfo.InvariantCulture);
-        var python = Option(args, "--python") ?? "/usr/bin/python3";
-        var folders = (Option(args, "--folders") ?? "beans-fullres-test,beans").Split(',');
-        var peer = Path.Combine(shared, "peers", "pytorch_peer.py");
+        var workers = Options.Int(args, "--workers", 2);
+        var passes = Options.Int(args, "--passes", 6);
+        var rounds = Options.Int(args, "--rounds", 1);
+        var python = Peers.Python(args);
+        // Default: the committed sample; the published tables used ../shared/datasets/beans-fullres-test,../shared/datasets/beans.
+        var folders = (Options.Get(args, "--folders") ?? Path.Combine(Repository.Root, "samples", "beans")).Split(',').Select(Path.GetFullPath).ToList();
+        foreach (var folder in folders.Where(f => !Directory.Exists(f)))
+            throw new BenchException($"--folders: {folder} is not a folder (for the published numbers: --folders ../shared/datasets/beans-fullres-test,../shared/datasets/beans)");
+        Peers.RequirePyTorch(python);
         var rows = new List<string[]>();
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var name in folders)
+            foreach (var folder in folders)
             {
-                var folder = Path.Combine(shared, "datasets", name);
+                var name = Path.GetFileName(folder);
                 foreach (var transform in new[] { "train", "eval" })
                 {
                     var ours = RunChild(workers, passes, folder, transform);
-                    var theirs = RunPeer(python, peer, folder, workers, passes, transform);
+                    var theirs = RunPeer(python, folder, workers, passes, transform);
                     rows.Add(Row(name, transform, round, ours, theirs));
                     Console.WriteLine(string.Join(" | ", rows[^1]));
                 }
@@ -62,10 +65,10 @@ internal static class LoaderBenchmark
     /// <summary>One transform in this (fresh) process; prints one JSON line.</summary>
     public static int RunOne(string[] args)
     {
-        var folder = Option(args, "--folder")!;
-        var transform = Option(args, "--transform")!;
-        var workers = int.Parse(Option(args, "--workers") ?? "2", CultureInfo.InvariantCulture);
-        var passes = int.Parse(Option(args, "--passes") ?? "6", CultureInfo.InvariantCulture);
+        var folder = Options.Get(args, "--folder")!;
+        var transform = Options.Get(args, "--transform")!;
+        var workers = Options.Int(args, "--workers", 2);
+        var passes = Options.Int(args, "--passes", 6);
         NativeRuntime.EnsureInitialized();
         torch.set_num_threads(2);
         var dataset = DatasetDiscovery.Discover(folder, new DiscoveryOptions(Workers: workers));
@@ -109,52 +112,24 @@ internal static class LoaderBenchmark
 
     private static JsonNode RunChild(int workers, int passes, string folder, string transform)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        var self = typeof(LoaderBenchmark).Assembly.Location;
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-        {
-            start.ArgumentList.Add(self);
-        }
-        foreach (var a in new[] { "loader-one", "--folder", folder, "--transform", transform, "--workers", $"{workers}", "--passes", $"{passes}" })
-        {
-            start.ArgumentList.Add(a);
-        }
-        return ResultOf(start, "Holdout loader");
+        // This same bench in a fresh process (dotnet Holdout.Bench.dll ..., or the apphost).
+        var file = Environment.ProcessPath!;
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(file) == "dotnet") arguments.Add(typeof(LoaderBenchmark).Assembly.Location);
+        arguments.AddRange(["loader-one", "--folder", folder, "--transform", transform, "--workers", $"{workers}", "--passes", $"{passes}"]);
+        var stdout = PeerProcess.Run("the Holdout loader child", file, arguments, TimeSpan.FromMinutes(20)).Stdout;
+        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+                   ?? throw new BenchException($"the Holdout loader child printed no RESULT line:\n{stdout}");
+        return JsonNode.Parse(line[7..])!;
     }
 
-    private static JsonNode RunPeer(string python, string peer, string folder, int workers, int passes, string transform)
+    private static JsonNode RunPeer(string python, string folder, int workers, int passes, string transform)
     {
         var out_ = Path.Combine(Path.GetTempPath(), $"holdout-bench-peer-{Guid.NewGuid():N}.json");
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { peer, "loader", "--folder", folder, "--workers", $"{workers}", "--passes", $"{passes}", "--transform", transform, "--out", out_ })
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 || !File.Exists(out_))
-        {
-            throw new InvalidOperationException($"PyTorch peer failed ({process.ExitCode}); it needs apt-get install -y python3-torch python3-torchvision python3-pil ...:\n{stdout.Result}\n{stderr}");
-        }
+        Peers.RunPyTorch(python, "loader", "--folder", folder, "--workers", $"{workers}", "--passes", $"{passes}", "--transform", transform, "--out", out_);
         var json = JsonNode.Parse(File.ReadAllText(out_))!;
         File.Delete(out_);
         return json["transforms"]![transform]!;
-    }
-
-    private static JsonNode ResultOf(ProcessStartInfo start, string what)
-    {
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
-        if (process.ExitCode != 0 || line is null)
-        {
-            throw new InvalidOperationException($"{what} failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
-        }
-        return JsonNode.Parse(line[7..])!;
     }
 
     private static string[] Row(string name, string transform, int round, JsonNode ours, JsonNode theirs)
@@ -165,27 +140,5 @@ internal static class LoaderBenchmark
         var (oursFirst, theirsFirst) = (of(ours, "first_pass_img_s"), of(theirs, "first_pass_img_s"));
         var (oursWarm, theirsWarm) = (of(ours, "warm_img_s"), of(theirs, "warm_img_s"));
         return [name, transform, $"{round}", f(oursFirst), f(theirsFirst), r(oursFirst, theirsFirst), f(oursWarm), f(theirsWarm), r(oursWarm, theirsWarm)];
-    }
-
-    internal static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    /// <summary>shared/ beside the repository: its parent's shared/.</summary>
-    internal static string LocateShared() => Path.Combine(Path.GetDirectoryName(LocateRepository())!, "shared");
-
-    /// <summary>The repository clone: walk up from the binaries to the folder holding .git.</summary>
-    internal static string LocateRepository()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (Directory.Exists(Path.Combine(folder.FullName, ".git")) || File.Exists(Path.Combine(folder.FullName, ".git")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new InvalidOperationException("the repository (a folder holding .git) was not found above the binaries; pass the folders explicitly");
     }
 }

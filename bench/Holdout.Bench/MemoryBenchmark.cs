@@ -19,12 +19,12 @@ internal static class MemoryBenchmark
 {
     public static int Run(string[] args)
     {
-        int Number(string name, int fallback) => int.Parse(LoaderBenchmark.Option(args, name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        int Number(string name, int fallback) => int.Parse(Options.Get(args, name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var batches = Number("--batches", 1000);
         var warmUp = Number("--warm-up", 20);
         var size = Number("--size", 64);
         var batchSize = Number("--batch", 16);
-        var images = LoaderBenchmark.Option(args, "--images") ?? Path.Combine(LoaderBenchmark.LocateRepository(), "samples", "beans");
+        var images = Options.Get(args, "--images") ?? Path.Combine(Repository.Root, "samples", "beans");
 
         NativeRuntime.EnsureInitialized();
         var options = new TrainRunOptions(Data: images, Model: Architecture.ResNet18, ImageSize: size, BatchSize: batchSize, Workers: 2, Seed: 1, Patience: 0);

@@ -22,11 +22,11 @@ internal static class OnnxBenchmark
 {
     public static int Run(string[] args)
     {
-        var images = LoaderBenchmark.Option(args, "--images") ?? Path.Combine(LoaderBenchmark.LocateRepository(), "samples", "beans");
-        var size = int.Parse(LoaderBenchmark.Option(args, "--size") ?? "224", CultureInfo.InvariantCulture);
-        var batchSize = int.Parse(LoaderBenchmark.Option(args, "--batch") ?? "32", CultureInfo.InvariantCulture);
-        var rounds = int.Parse(LoaderBenchmark.Option(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var architecture = OptionNames.Parse<Architecture>("--model", LoaderBenchmark.Option(args, "--model") ?? "resnet18");
+        var images = Options.Get(args, "--images") ?? Path.Combine(Repository.Root, "samples", "beans");
+        var size = int.Parse(Options.Get(args, "--size") ?? "224", CultureInfo.InvariantCulture);
+        var batchSize = int.Parse(Options.Get(args, "--batch") ?? "32", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(Options.Get(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        var architecture = OptionNames.Parse<Architecture>("--model", Options.Get(args, "--model") ?? "resnet18");
         NativeRuntime.EnsureInitialized();
         var paths = PredictionInputs.Expand([images]).ToList();
         var work = Directory.CreateTempSubdirectory("holdout-bench-onnx-").FullName;

@@ -19,9 +19,9 @@ internal static class ProbeStudy
 {
     public static int Run(string[] args)
     {
-        var data = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "samples/beans";
-        var size = int.Parse(LoaderBenchmark.Option(args, "--image-size") ?? "224", CultureInfo.InvariantCulture);
-        var precision = OptionNames.Parse<Precision>("--precision", LoaderBenchmark.Option(args, "--precision") ?? "auto");
+        var data = Options.Folder(args);
+        var size = int.Parse(Options.Get(args, "--image-size") ?? "224", CultureInfo.InvariantCulture);
+        var precision = OptionNames.Parse<Precision>("--precision", Options.Get(args, "--precision") ?? "auto");
         var options = new TrainRunOptions(Data: data, ImageSize: size, Precision: precision, Workers: 2);
         var clock = Stopwatch.StartNew();
         var prepared = RunData.Prepare(options);

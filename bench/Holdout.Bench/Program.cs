@@ -1,53 +1,76 @@
 using Holdout.Bench;
 
-return args.FirstOrDefault() switch
+// Measurements run on demand (never as tests); bench/README.md says what each measures and what it needs.
+var rest = args.Skip(1).ToArray();
+try
 {
-    "hashes" => HashCalibration.Run(args.Skip(1).ToArray()),
-    "dupes" => DuplicateCalibration.Run(args.Skip(1).ToArray()),
-    "decode" => DecodeProbe.Run(args.Skip(1).ToArray()),
-    "draw" => DrawProbe.Run(args.Skip(1).ToArray()),
-    "tensor" => TensorProbe.Run(),
-    "loader" => LoaderBenchmark.Run(args.Skip(1).ToArray()),
-    "loader-one" => LoaderBenchmark.RunOne(args.Skip(1).ToArray()),
-    "train" => TrainingBenchmark.Run(args.Skip(1).ToArray()),
-    "onnx" => OnnxBenchmark.Run(args.Skip(1).ToArray()),
-    "probe-study" => ProbeStudy.Run(args.Skip(1).ToArray()),
-    "frozen" => FrozenBenchmark.Run(args.Skip(1).ToArray()),
-    "eval" => EvalBenchmark.Run(args.Skip(1).ToArray()),
-    "memory" => MemoryBenchmark.Run(args.Skip(1).ToArray()),
-    "backbone" => BackboneProbe.Run(args.Skip(1).ToArray()),
-    "load" => LoadProbe.Run(args.Skip(1).ToArray()),
-    "kernels" => KernelProbe.Run(args.Skip(1).ToArray()),
-    "cl-parity" => ChannelsLastParity.Run(args.Skip(1).ToArray()),
-    "conv-sweep" => ConvSweep.Run(args.Skip(1).ToArray()),
-    "region" => RegionProbe.Run(args.Skip(1).ToArray()),
-    _ => Usage(),
-};
+    return args.FirstOrDefault() switch
+    {
+        "train" => TrainingBenchmark.Run(rest),
+        "eval" => EvalBenchmark.Run(rest),
+        "frozen" => FrozenBenchmark.Run(rest),
+        "loader" => LoaderBenchmark.Run(rest),
+        "splits" => BenchData.Write(rest),
+        "loader-one" => LoaderBenchmark.RunOne(rest), // the loader benchmark's child process
+        "memory" => MemoryBenchmark.Run(rest),
+        "onnx" => OnnxBenchmark.Run(rest),
+        "backbone" => BackboneProbe.Run(rest),
+        "kernels" => KernelProbe.Run(rest),
+        "cl-parity" => ChannelsLastParity.Run(rest),
+        "conv-sweep" => ConvSweep.Run(rest),
+        "decode" => DecodeProbe.Run(rest),
+        "region" => RegionProbe.Run(rest),
+        "hashes" => HashCalibration.Run(rest),
+        "dupes" => DuplicateCalibration.Run(rest),
+        "probe-study" => ProbeStudy.Run(rest),
+        "help" or "--help" or "-h" => Usage(0),
+        _ => Usage(1),
+    };
+}
+catch (BenchException e)
+{
+    Console.Out.Flush();
+    Console.Error.WriteLine($"bench {args.FirstOrDefault()}: {e.Message}");
+    return 2;
+}
 
-static int Usage()
+static int Usage(int code)
 {
     Console.WriteLine("""
-        Holdout.Bench: measurements run on demand (not part of the tests). Each prints the host's CPU model and cores, and the precision it ran in and why.
-          loader [--shared DIR] [--workers 2] [--passes 6] [--rounds 1] [--folders beans-fullres-test,beans]
-                                                     loader img/s vs the PyTorch DataLoader peer, same session
-          train [--shared DIR] [--epochs 2] [--precision auto] [--no-peer]
-                                                     fine-tune training img/s (end to end and all-layers phase) vs the PyTorch peer, same session
-          frozen [--shared DIR] [--rounds 1] [--precision auto]
-                                                     frozen recipe wall time + test accuracy vs the ML.NET peer, same session
-          eval [--shared DIR] [--precision auto] [--no-peer] evaluation img/s vs the PyTorch peer's evaluation, same session
-          onnx [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images samples/beans]
-                                                     inference img/s: ONNX Runtime on the export vs TorchSharp, same images
-          probe-study [DATA] [--image-size 224] [--precision auto]
-                                                     linear-probe variants on one featurisation: val/test accuracy
-          memory [--batches 1000] [--size 64] [--batch 16] [--images samples/beans]
-                                                     resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
-          kernels                                    functional ResNet-18 forward img/s: fp32/bf16, NCHW/channels-last, BatchNorm layer/folded
-          cl-parity [ResNet18,ResNet34,ResNet50] [32,64,96,224]   backbone features channels-last vs default layout
-          conv-sweep                                 bf16 channels-last convolutions of ResNet-18/34 shapes vs default layout, forward + backward
-          backbone / load                            where evaluation and start-up time go
-          decode DIR / region DIR                    single-thread JPEG decode and render ms/image; region decode vs whole (and where they differ)
-          hashes DIR                                         perceptual-hash distances: copies vs distinct images
-          dupes DIR [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or] near-duplicate verification: thumbnail similarity of hash candidates and copies
+        Holdout.Bench: measurements run on demand, never as tests (bench/README.md has the details). Each prints the host's CPU
+        model and cores, and the precision it ran in and why. Run one at a time on an idle machine; compare ratios.
+          dotnet run -c Release --project bench/Holdout.Bench -- COMMAND [options]
+
+        Against the peers (bench/peers/; the PyTorch peer needs: sudo apt-get install -y python3-torch python3-torchvision python3-onnx):
+          train  [--data DIR] [--epochs 2] [--precision auto] [--no-peer] [--python /usr/bin/python3]
+                     fine-tune training img/s (end to end, all-layers phase) vs the PyTorch peer
+          eval   [--data DIR] [--precision auto] [--no-peer]    evaluation img/s (val + test) vs the PyTorch peer's evaluation
+          frozen [--data DIR] [--rounds 1] [--precision auto] [--mlnet-peer EXE] [--cli DLL]
+                     frozen recipe wall time + test accuracy vs the ML.NET peer (built on demand)
+          loader [--folders DIR,DIR] [--workers 2] [--passes 6] [--rounds 1]
+                     loader img/s (decode + transform + batch, no model) vs the PyTorch DataLoader
+          splits [--data DIR] [--out DIR]   writes the split those four use (peer lists + Holdout CSV), to run a peer by hand
+            --data DIR: a folder-per-class dataset (default: the committed sample samples/beans); ../shared/datasets/beans
+                        uses the reference split bench/peers/splits (991/176/128) for the published numbers.
+
+        Holdout alone:
+          memory [--batches 1000] [--size 64] [--batch 16] [--images DIR]
+                     resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
+          onnx   [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images DIR]
+                     inference img/s: the ONNX export in ONNX Runtime vs TorchSharp, same images
+          backbone [--data DIR]   where evaluation time goes: forward pass per precision/mode, loader alone, both
+          kernels                 functional ResNet-18 forward img/s: fp32/bf16, NCHW/channels-last, BatchNorm layer/folded
+          cl-parity [ResNet18,ResNet34,ResNet50] [32,64,96,224]
+                                  channels-last vs default-layout features (libtorch correctness check)
+          conv-sweep              bf16 channels-last convolutions of ResNet-18/34 shapes vs default layout, forward + backward
+          decode [DIR]            single-thread JPEG decode ms/image per decode scale
+          region [DIR]            JPEG region decode vs whole-image decode (time, and that the pixels agree)
+          hashes [DIR]            perceptual-hash distances: re-encoded/resized copies vs distinct images
+          dupes  [DIR] [COPIES] [OUT.tsv] [HASH-LIMIT] [and|or]
+                                  near-duplicate verification: thumbnail similarity of hash candidates and copies
+          probe-study [DIR] [--image-size 224] [--precision auto]
+                                  linear-probe variants on one featurisation: val/test accuracy
+            DIR / --images DIR default to the committed sample samples/beans.
         """);
-    return 1;
+    return code;
 }

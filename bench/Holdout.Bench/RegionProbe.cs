@@ -13,7 +13,7 @@ internal static class RegionProbe
 {
     public static int Run(string[] args)
     {
-        var files = Directory.GetFiles(args[0], "*.jpg", SearchOption.AllDirectories).Take(64).ToList();
+        var files = Directory.GetFiles(Options.Folder(args), "*.jpg", SearchOption.AllDirectories).Take(64).ToList();
         var options = AugmentationOptions.TorchvisionCropAndFlip;
         double wholeMs = 0, regionMs = 0;
         long mismatches = 0, compared = 0;
