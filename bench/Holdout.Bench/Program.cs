@@ -1,6 +1,8 @@
 using Holdout.Bench;
 
 // Measurements run on demand (never as tests); bench/README.md says what each measures and what it needs.
+// The bench owns its process and measures Holdout as the CLI runs it, so it opts in to the same process-wide tuning.
+Holdout.Native.HoldoutRuntime.Initialize(new Holdout.Native.HoldoutRuntimeOptions { TuneAllocator = true });
 var rest = args.Skip(1).ToArray();
 try
 {
