@@ -16,12 +16,14 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
     [Fact]
     public void Should_finish_a_run_killed_mid_epoch_with_the_history_of_an_uninterrupted_run()
     {
-        // Given a tiny dataset and many small batches per epoch (so a kill lands inside an epoch)
+        // Given a tiny dataset and many small batches per epoch (so a kill lands inside an epoch), in one stated
+        // precision: --precision auto is decided per process by timing (the CLI keeps its decision on disk, this test
+        // process does not), and the point here is the resume, not that choice
         using var temp = new TempFolder();
         var data = TinyImageFolder.Create(temp, perClass: 30, size: 48);
         var killed = Path.Combine(temp.Path, "killed");
         string[] args = ["train", data, "--model", "simple-cnn", "--image-size", "48", "--epochs", "4", "--batch-size", "4",
-                         "--patience", "10", "--seed", "5", "--workers", "2", "--out", killed];
+                         "--patience", "10", "--seed", "5", "--workers", "2", "--precision", "fp32", "--out", killed];
 
         // When the CLI is killed with SIGKILL during epoch 2 and then resumed
         using (var process = CliProcess.Start(args))
@@ -36,7 +38,7 @@ public sealed class ResumeAfterKillTests(UninterruptedRuns reference) : IClassFi
 
         // Then its final history equals an uninterrupted run with the same seed (wall-clock seconds aside)
         var uninterrupted = TrainingRun.Start(new TrainRunOptions(Data: data, Model: Architecture.SimpleCnn, ImageSize: 48, Epochs: 4, BatchSize: 4,
-            Patience: 10, Seed: 5, Workers: 2, Out: Path.Combine(temp.Path, "whole")));
+            Patience: 10, Seed: 5, Workers: 2, Precision: Precision.Fp32, Out: Path.Combine(temp.Path, "whole")));
         var final = HistoryCsv.Read(Path.Combine(killed, "history.csv"));
         Assert.InRange(epochsAtKill, 1, 3);
         Assert.Equal(uninterrupted.History.Select(e => e with { Seconds = 0 }), final.Select(e => e with { Seconds = 0 }));
