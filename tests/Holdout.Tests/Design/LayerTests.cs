@@ -10,7 +10,7 @@ namespace Holdout.Tests.Design;
 public sealed class LayerTests
 {
     /// <summary>
-    /// The order. Root: errors, atomic files, seeds, option names, bundled fonts. Native: the engine loader. Imaging →
+    /// The order. Root: errors, atomic files, seeds, option names, bundled fonts. Native: the engine loader. Distributed: the ranks of a data-parallel job (MPI). Imaging →
     /// Data → Metrics → Models → Inference (serving a trained model: it needs the model, its input and the metrics,
     /// never the training loop or a run's machinery) → Training (the loop, callbacks, schedules, the loss) → Reporting
     /// (renders only what it is given) → Runs (run setup, recipes, run-folder files, evaluation of a run or an
@@ -20,6 +20,7 @@ public sealed class LayerTests
     [
         ["Holdout"],
         ["Holdout.Native"],
+        ["Holdout.Distributed"],
         ["Holdout.Imaging"],
         ["Holdout.Data"],
         ["Holdout.Metrics"],
