@@ -73,6 +73,9 @@ public sealed class BatchLoader : IBatchSource
     public int SampleCount => _samples.Count;
 
     /// <inheritdoc/>
+    public Distributed.Shard Shard => _options.Shard ?? Distributed.Shard.Whole;
+
+    /// <inheritdoc/>
     public int BatchCount => IsTraining && _options.DropLast
         ? _samples.Count / _options.BatchSize
         : (_samples.Count + _options.BatchSize - 1) / _options.BatchSize;
@@ -98,7 +101,7 @@ public sealed class BatchLoader : IBatchSource
         {
             var images = torch.tensor(batch.Images, [batch.Count, 3, size, size]);
             var labels = torch.tensor(batch.Labels, [batch.Count]);
-            yield return new ImageBatch(images, labels, batch.Indices);
+            yield return new ImageBatch(images, labels, batch.Indices) { GlobalCount = batch.GlobalCount };
         }
     }
 
@@ -113,7 +116,7 @@ public sealed class BatchLoader : IBatchSource
         {
             yield break;
         }
-        using var run = new EpochRun(this, epoch, order, cancellationToken);
+        using var run = new EpochRun(this, epoch, order, Shard, cancellationToken);
         for (var b = 0; b < run.BatchTotal; b++)
         {
             yield return run.WaitFor(b);
@@ -122,7 +125,7 @@ public sealed class BatchLoader : IBatchSource
     }
 
     /// <summary>One batch as arrays: images (count x 3 x size x size), labels and sample indices.</summary>
-    internal sealed record RawBatch(float[] Images, long[] Labels, int[] Indices)
+    internal sealed record RawBatch(float[] Images, long[] Labels, int[] Indices, int GlobalCount)
     {
         public int Count => Indices.Length;
     }
@@ -133,7 +136,9 @@ public sealed class BatchLoader : IBatchSource
         private readonly BatchLoader _loader;
         private readonly int _epoch;
         private readonly int[] _order;
-        private readonly int _batchSize;
+        private readonly int[] _starts;
+        private readonly int[] _globalCounts;
+        private readonly int[] _batchOf;
         private readonly int _prefetch;
         private readonly object _gate = new();
         private readonly Slot[] _ring;
@@ -145,24 +150,39 @@ public sealed class BatchLoader : IBatchSource
         private bool _stopped;
         private Exception? _failure;
 
-        public EpochRun(BatchLoader loader, int epoch, int[] order, CancellationToken cancellationToken)
+        public EpochRun(BatchLoader loader, int epoch, int[] order, Distributed.Shard shard, CancellationToken cancellationToken)
         {
             _loader = loader;
             _epoch = epoch;
-            _order = order;
-            _batchSize = loader._options.BatchSize;
-            BatchTotal = (order.Length + _batchSize - 1) / _batchSize;
+            var batchSize = loader._options.BatchSize;
+            BatchTotal = (order.Length + batchSize - 1) / batchSize;
+            // This process's samples of each batch, in order: batch b holds _order[_starts[b] .. _starts[b + 1]).
+            _starts = new int[BatchTotal + 1];
+            _globalCounts = new int[BatchTotal];
+            var local = new List<int>(order.Length);
+            for (var b = 0; b < BatchTotal; b++)
+            {
+                _starts[b] = local.Count;
+                var first = b * batchSize;
+                _globalCounts[b] = Math.Min(batchSize, order.Length - first);
+                var (start, sliceLength) = shard.SliceOf(_globalCounts[b]);
+                local.AddRange(order.AsSpan(first + start, sliceLength));
+            }
+            _starts[BatchTotal] = local.Count;
+            _order = [.. local];
+            _batchOf = new int[_order.Length];
+            for (var b = 0; b < BatchTotal; b++) _batchOf.AsSpan(_starts[b], _starts[b + 1] - _starts[b]).Fill(b);
             _prefetch = Math.Min(loader._options.PrefetchBatches, BatchTotal);
             _ring = new Slot[_prefetch];
             var length = 3 * loader._preprocessing.InputSize * loader._preprocessing.InputSize;
             for (var s = 0; s < _prefetch; s++)
             {
                 _ring[s] = new Slot(length);
-                _ring[s].Reset(s, BatchCountOf(s), order, _batchSize, loader._samples);
+                _ring[s].Reset(s, _starts, _globalCounts[s], _order, loader._samples);
             }
             _cancellationToken = cancellationToken;
             _registration = cancellationToken.Register(Stop);
-            var workers = Math.Max(1, Math.Min(loader._options.EffectiveWorkers, order.Length));
+            var workers = Math.Max(1, Math.Min(loader._options.EffectiveWorkers, _order.Length));
             _threads = new Thread[workers];
             for (var w = 0; w < workers; w++)
             {
@@ -172,8 +192,6 @@ public sealed class BatchLoader : IBatchSource
         }
 
         public int BatchTotal { get; }
-
-        private int BatchCountOf(int batch) => Math.Min(_batchSize, _order.Length - batch * _batchSize);
 
         public RawBatch WaitFor(int batch)
         {
@@ -201,7 +219,7 @@ public sealed class BatchLoader : IBatchSource
                 var next = batch + _prefetch;
                 if (next < BatchTotal)
                 {
-                    _ring[batch % _prefetch].Reset(next, BatchCountOf(next), _order, _batchSize, _loader._samples);
+                    _ring[batch % _prefetch].Reset(next, _starts, _globalCounts[next], _order, _loader._samples);
                 }
                 _releasedBatches = batch + 1;
                 Monitor.PulseAll(_gate);
@@ -223,7 +241,7 @@ public sealed class BatchLoader : IBatchSource
                     lock (_gate)
                     {
                         // Take the next sample only when its batch fits in the ring (batches before it released).
-                        while (!_stopped && _nextSample < _order.Length && _nextSample / _batchSize >= _releasedBatches + _prefetch)
+                        while (!_stopped && _nextSample < _order.Length && _batchOf[_nextSample] >= _releasedBatches + _prefetch)
                         {
                             Monitor.Wait(_gate);
                         }
@@ -233,9 +251,9 @@ public sealed class BatchLoader : IBatchSource
                         }
                         position = _nextSample++;
                     }
-                    var batch = position / _batchSize;
+                    var batch = _batchOf[position];
                     var slot = _ring[batch % _prefetch];
-                    var within = position - batch * _batchSize;
+                    var within = position - _starts[batch];
                     var sampleIndex = _order[position];
                     var sample = _loader._samples[sampleIndex];
                     Func<int, int, AugmentationParameters>? draw = augmentation.IsEnabled
@@ -288,13 +306,14 @@ public sealed class BatchLoader : IBatchSource
             public float[] Images = [];
             public RawBatch? Result;
 
-            public void Reset(int batch, int count, int[] order, int batchSize, IReadOnlyList<ImageSample> samples)
+            public void Reset(int batch, int[] starts, int globalCount, int[] order, IReadOnlyList<ImageSample> samples)
             {
+                var count = starts[batch + 1] - starts[batch];
                 if (Images.Length != count * length)
                 {
                     Images = new float[count * length];
                 }
-                var indices = order.AsSpan(batch * batchSize, count).ToArray();
+                var indices = order.AsSpan(starts[batch], count).ToArray();
                 var labels = new long[count];
                 for (var i = 0; i < count; i++)
                 {
@@ -302,7 +321,7 @@ public sealed class BatchLoader : IBatchSource
                 }
                 Batch = batch;
                 Remaining = count;
-                Result = new RawBatch(Images, labels, indices);
+                Result = new RawBatch(Images, labels, indices, globalCount);
             }
         }
     }

@@ -11,6 +11,9 @@ namespace Holdout.Data;
 /// <param name="Seed">Seed for the training order and the augmentation. Defaults to 0.</param>
 /// <param name="MaxPixels">The largest width x height decoded; a larger image fails the batch with a
 /// <see cref="HoldoutException"/> naming it. Defaults to null = <see cref="ImageLimits.MaxPixels"/>.</param>
+/// <param name="Shard">The slice of every batch this process loads in a data-parallel job (see <see cref="Distributed.Shard"/>):
+/// the batches, their order and count stay those of the whole job; each holds this rank's part. Defaults to null = the
+/// whole batch.</param>
 public sealed record BatchLoaderOptions(
     int BatchSize = 32,
     int Workers = 0,
@@ -18,7 +21,8 @@ public sealed record BatchLoaderOptions(
     bool DropLast = false,
     AugmentationOptions? Augmentation = null,
     long Seed = 0,
-    long? MaxPixels = null)
+    long? MaxPixels = null,
+    Distributed.Shard? Shard = null)
 {
     /// <summary>The worker count with the default filled in.</summary>
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;

@@ -17,4 +17,12 @@ public interface IBatchSource
     /// <param name="epoch">The epoch; a training source derives its order and augmentation from (seed, epoch, sample).</param>
     /// <param name="cancellationToken">Stops producing batches.</param>
     IEnumerable<ImageBatch> Batches(int epoch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The part of every batch this source yields in a data-parallel job: <see cref="Distributed.Shard.Whole"/> (the
+    /// default) yields whole batches; a shard of N yields this rank's slice of each of the job's batches (possibly empty),
+    /// with <see cref="BatchCount"/> and <see cref="SampleCount"/> those of the whole job. The trainer averages gradients
+    /// and the evaluator gathers predictions over the ranks for a sharded source.
+    /// </summary>
+    Distributed.Shard Shard => Distributed.Shard.Whole;
 }

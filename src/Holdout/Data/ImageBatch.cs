@@ -15,6 +15,18 @@ public sealed record ImageBatch(torch.Tensor Images, torch.Tensor Labels, IReadO
     /// <summary>Number of samples in the batch.</summary>
     public int Count => Indices.Count;
 
+    /// <summary>
+    /// The samples of the whole batch this one is a slice of, in a data-parallel job (<see cref="IBatchSource.Shard"/>);
+    /// <see cref="Count"/> when the batch is whole. Defaults to <see cref="Count"/>.
+    /// </summary>
+    public int GlobalCount
+    {
+        get => _globalCount ?? Count;
+        init => _globalCount = value;
+    }
+
+    private readonly int? _globalCount;
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -9,13 +9,13 @@ namespace Holdout.Models;
 internal sealed class ClassifierHead : Module<Tensor, Tensor>
 {
     private readonly BatchNorm1d? bn;
-    private readonly Dropout? dropout;
+    private readonly BatchDropout? dropout;
     private readonly Linear fc;
 
     public ClassifierHead(long features, long classes, HeadOptions options) : base("head")
     {
         if (options.BatchNorm) bn = BatchNorm1d(features);
-        if (options.Dropout > 0) dropout = Dropout(options.Dropout);
+        if (options.Dropout > 0) dropout = new BatchDropout(options.Dropout);
         fc = Linear(features, classes);
         RegisterComponents();
         HeadInitialisation.Apply(fc, null);

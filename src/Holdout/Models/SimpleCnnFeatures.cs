@@ -14,14 +14,14 @@ internal sealed class SimpleCnnFeatures : Module<Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
     private readonly MaxPool2d pool;
-    private readonly Dropout dropout;
+    private readonly BatchDropout dropout;
 
     public SimpleCnnFeatures() : base("simple-cnn")
     {
         conv1 = Conv2d(3, 32, 3);
         conv2 = Conv2d(32, 64, 3);
         pool = MaxPool2d(2);
-        dropout = Dropout(0.25);
+        dropout = new BatchDropout(0.25);
         RegisterComponents();
         using var noGrad = no_grad();
         foreach (var conv in new[] { conv1, conv2 })

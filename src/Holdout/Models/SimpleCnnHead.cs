@@ -9,13 +9,13 @@ namespace Holdout.Models;
 internal sealed class SimpleCnnHead : Module<Tensor, Tensor>
 {
     private readonly Linear fc1;
-    private readonly Dropout dropout;
+    private readonly BatchDropout dropout;
     private readonly Linear fc2;
 
     public SimpleCnnHead(long features, long classes) : base("head")
     {
         fc1 = Linear(features, 128);
-        dropout = Dropout(0.5);
+        dropout = new BatchDropout(0.5);
         fc2 = Linear(128, classes);
         RegisterComponents();
         using var noGrad = no_grad();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Holdout.Data;
+using Holdout.Distributed;
 using Holdout.Models;
 using Holdout.Native;
 using TorchSharp;
@@ -22,6 +23,9 @@ public static class Evaluator
     /// <param name="epoch">Passed to the source (evaluation sources ignore it). Defaults to 0.</param>
     /// <param name="cancellationToken">Stops the pass.</param>
     /// <exception cref="InvalidOperationException">The source skipped or repeated a sample.</exception>
+    /// <remarks>A sharded source (<see cref="IBatchSource.Shard"/>) yields this rank's slice of every batch; the
+    /// predictions, losses and sums of every rank are then gathered (<see cref="ProcessGroup.Current"/>), so each rank
+    /// returns the predictions of the whole split.</remarks>
     public static Predictions Predict(nn.Module<Tensor, Tensor> model, IBatchSource source, ClassificationLoss? loss = null, int epoch = 0,
         CancellationToken cancellationToken = default)
     {
@@ -45,6 +49,7 @@ public static class Evaluator
             {
                 using var scope = NewDisposeScope();
                 using var owned = batch;
+                if (batch.Count == 0) continue; // this rank's slice of a small last batch
                 var batchLabels = batch.Labels.to(device);
                 var logits = model.forward(batch.Images.to(device));
                 double[]? batchLosses = null;
@@ -77,11 +82,51 @@ public static class Evaluator
         {
             model.train(wasTraining);
         }
+        if (!source.Shard.IsWhole) (lossSum, weightSum) = Gather(ProcessGroup.Current, probabilities, labels, seen, sampleLosses, lossSum, weightSum);
         int missing = Array.IndexOf(seen, false);
         if (missing >= 0) throw new InvalidOperationException($"The evaluation source skipped sample {missing}: every sample must be yielded once per pass.");
         return new Predictions(probabilities, labels, source.SampleCount == 0 ? double.NaN : lossSum / weightSum, clock.Elapsed.TotalSeconds)
         {
             SampleLosses = sampleLosses,
         };
+    }
+
+    /// <summary>
+    /// Fills every rank's arrays with the rows the other ranks predicted (each sample was predicted by one rank) and
+    /// returns the summed loss and weight.
+    /// </summary>
+    private static (double LossSum, double WeightSum) Gather(ProcessGroup group, float[][] probabilities, int[] labels, bool[] seen, double[]? sampleLosses,
+        double lossSum, double weightSum)
+    {
+        int n = labels.Length;
+        int localClasses = probabilities.FirstOrDefault(p => p is not null)?.Length ?? 0;
+        Span<double> head = [lossSum, weightSum, localClasses, localClasses > 0 ? 1 : 0];
+        group.Sum(head);
+        int classes = head[3] > 0 ? (int)Math.Round(head[2] / head[3]) : 0;
+        int width = classes + 3; // probabilities, label, loss, seen
+        var rows = new double[(long)n * width];
+        for (int i = 0; i < n; i++)
+        {
+            if (!seen[i]) continue;
+            var row = rows.AsSpan(i * width, width);
+            for (int c = 0; c < classes; c++) row[c] = probabilities[i][c];
+            row[classes] = labels[i];
+            row[classes + 1] = sampleLosses?[i] ?? 0;
+            row[classes + 2] = 1;
+        }
+        group.Sum(rows);
+        for (int i = 0; i < n; i++)
+        {
+            var row = rows.AsSpan(i * width, width);
+            if (row[classes + 2] > 1) throw new InvalidOperationException($"The evaluation source yielded sample {i} on {row[classes + 2]} ranks in one pass.");
+            if (row[classes + 2] == 0) continue;
+            seen[i] = true;
+            var p = new float[classes];
+            for (int c = 0; c < classes; c++) p[c] = (float)row[c];
+            probabilities[i] = p;
+            labels[i] = (int)row[classes];
+            if (sampleLosses is not null) sampleLosses[i] = row[classes + 1];
+        }
+        return (head[0], head[1]);
     }
 }

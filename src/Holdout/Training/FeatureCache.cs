@@ -1,4 +1,5 @@
 using Holdout.Data;
+using Holdout.Distributed;
 using Holdout.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,8 @@ namespace Holdout.Training;
 /// number of views read the same tensors — in order for evaluation, or reshuffled per epoch for training the head.
 /// Computing lazily puts the cost inside the first epoch that needs it, where it shows. A view's batch order is a
 /// function of (seed, epoch) whether or not the features were already computed, so a resumed run sees the same
-/// batches as an uninterrupted one.
+/// batches as an uninterrupted one. When <c>images</c> is sharded (a data-parallel job), each rank featurises its slice
+/// of every batch and the features are gathered, so every rank holds them all.
 /// </summary>
 internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) : IDisposable
 {
@@ -53,6 +55,7 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) :
             {
                 using var scope = NewDisposeScope();
                 using var owned = batch;
+                if (batch.Count == 0) continue;
                 var f = model.Features(batch.Images.to(ModelOutputs.DeviceOf(model))).cpu();
                 var l = batch.Labels.cpu().data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++)
@@ -61,7 +64,15 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) :
                     labels[batch.Indices[i]] = l[i];
                 }
             }
-            _features = torch.stack(features.Select(f => f!).ToArray()).DetachFromDisposeScope();
+            if (!images.Shard.IsWhole)
+            {
+                using var scope = NewDisposeScope();
+                _features = Gathered(ProcessGroup.Current, features, labels).DetachFromDisposeScope();
+            }
+            else
+            {
+                _features = torch.stack(features.Select(f => f!).ToArray()).DetachFromDisposeScope();
+            }
             _labels = torch.tensor(labels).DetachFromDisposeScope();
         }
         finally
@@ -69,6 +80,33 @@ internal sealed class FeatureCache(ImageClassifier model, IBatchSource images) :
             foreach (var f in features) f?.Dispose();
             model.train(wasTraining);
         }
+    }
+
+    /// <summary>The N x D features of every rank (each sample featurised by one of them); fills in <paramref name="labels"/>.</summary>
+    private static Tensor Gathered(ProcessGroup group, Tensor?[] features, long[] labels)
+    {
+        int n = labels.Length;
+        var first = features.FirstOrDefault(f => f is not null);
+        Span<double> shape = [first?.NumberOfElements ?? 0, first is null ? 0 : 1];
+        group.Sum(shape);
+        int width = shape[1] > 0 ? (int)Math.Round(shape[0] / shape[1]) : 0;
+        var all = new float[(long)n * width];
+        var known = new double[n * 2]; // label, present
+        for (int i = 0; i < n; i++)
+        {
+            if (features[i] is not { } f) continue;
+            f.data<float>().CopyTo(all.AsSpan(i * width, width));
+            known[2 * i] = labels[i];
+            known[2 * i + 1] = 1;
+        }
+        group.Sum(all);
+        group.Sum(known);
+        for (int i = 0; i < n; i++)
+        {
+            if (known[2 * i + 1] != 1) throw new InvalidOperationException($"Sample {i} was featurised by {known[2 * i + 1]} ranks; every sample must be by exactly one.");
+            labels[i] = (long)known[2 * i];
+        }
+        return torch.tensor(all, [n, width]); // Features are float32 N x D
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Holdout.Data;
+using Holdout.Distributed;
 using Holdout.Models;
 using Holdout.Native;
 using TorchSharp;
@@ -17,8 +18,17 @@ namespace Holdout.Training;
 /// </summary>
 /// <remarks>
 /// Every batch runs in its own TorchSharp dispose scope, so native memory stays flat however long the run. Dropout
-/// and other randomness are re-seeded from (seed, epoch) at each epoch, so a run resumed at an epoch boundary
-/// continues exactly as an uninterrupted one.
+/// and other randomness are re-seeded from (seed, epoch, step) at each step, so a run resumed at an epoch boundary
+/// continues exactly as an uninterrupted one, and every rank of a data-parallel job draws the same numbers.
+/// <para>
+/// Data-parallel (several ranks started by mpirun, <see cref="ProcessGroup.Current"/>): when the training source is
+/// sharded (<see cref="IBatchSource.Shard"/>), each rank computes its slice of every batch, the gradients are summed
+/// over the ranks before every optimiser step (<see cref="DataParallel"/>), and rank 0's weights are copied to the
+/// others when a phase starts, so every rank takes the same steps as one process would on the whole batch. The
+/// logged loss and accuracy are those of the whole batch. Decisions to stop (callbacks, a budget) are rank 0's. BatchNorm
+/// layers in training mode normalise each rank's slice with its own statistics (DDP without SyncBatchNorm); rank 0's
+/// moving statistics are copied to the others before each validation pass.
+/// </para>
 /// </remarks>
 public sealed class Trainer : IDisposable
 {
@@ -85,6 +95,12 @@ public sealed class Trainer : IDisposable
         _phaseThroughput[phase] = (before + images, spent + seconds);
     }
 
+    /// <summary>
+    /// Seconds the data-parallel training steps spent in collectives (summing the step's numbers and the gradients over
+    /// the ranks, waiting for the slowest included), over all phases; 0 with one process.
+    /// </summary>
+    public double CollectiveSeconds { get; private set; }
+
     /// <summary>Evaluation images processed and seconds spent evaluating, over all phases.</summary>
     public (long Images, double Seconds) EvalThroughput { get; private set; }
 
@@ -112,6 +128,13 @@ public sealed class Trainer : IDisposable
         _optimizer?.Dispose();
         _optimizer = CreateOptimizer(phase);
         if (resume?.OptimizerStatePath is { } statePath) _optimizer.load_state_dict(statePath);
+        var group = ProcessGroup.Current;
+        if (!train.Shard.IsWhole)
+        {
+            if (train.Shard != group.Shard)
+                throw new HoldoutException($"The training source is sharded as {train.Shard}, but this process is {group.Shard}: give every rank's loader its shard of the job.");
+            DataParallel.BroadcastFromRoot(group, _model);
+        }
 
         foreach (var c in _callbacks) c.OnTrainBegin(Context);
         try
@@ -123,6 +146,7 @@ public sealed class Trainer : IDisposable
                 var logs = RunEpoch(train, validation, phase, epoch, epochInPhase, totalSteps, cancellationToken);
                 Context.CompletedEpochs = epoch;
                 foreach (var c in _callbacks) c.OnEpochEnd(Context, logs);
+                AgreeOnStop();
             }
         }
         finally
@@ -153,12 +177,25 @@ public sealed class Trainer : IDisposable
             CountTraining(images, logs.Contains("seconds") ? logs["seconds"] : 0);
             Context.CompletedEpochs = number;
             foreach (var c in _callbacks) c.OnEpochEnd(Context, logs);
+            AgreeOnStop();
         }
         finally
         {
             foreach (var c in _callbacks) c.OnTrainEnd(Context);
         }
         return History;
+    }
+
+    /// <summary>
+    /// With several ranks, makes rank 0's decision to stop (and its reason) every rank's: a callback that decides on
+    /// time (a budget) could otherwise stop one rank a batch before another, which would then wait for it for ever.
+    /// </summary>
+    private void AgreeOnStop()
+    {
+        var group = ProcessGroup.Current;
+        if (group.Size == 1) return;
+        Context.StopTraining = group.Broadcast(Context.StopTraining ? 1 : 0) != 0;
+        if (Context.StopTraining) Context.StopReason = group.Broadcast(Context.StopReason);
     }
 
     /// <summary>Saves the optimiser's state (moments, step counts) for resuming; atomic.</summary>
@@ -208,32 +245,51 @@ public sealed class Trainer : IDisposable
         long correct = 0, seen = 0;
         int step = 0;
         double lr = 0;
+        var group = ProcessGroup.Current;
+        bool sharded = !train.Shard.IsWhole;
+        var trainable = sharded ? _model.parameters().Where(p => p.requires_grad).ToList() : [];
         foreach (var batch in train.Batches(epoch - 1, cancellationToken))
         {
             using var scope = NewDisposeScope();
             using var owned = batch;
             lr = ApplySchedule(phase, (long)epochInPhase * train.BatchCount + step, totalSteps);
+            // Each step's randomness (dropout) comes from (seed, epoch, step): the same on every rank of a data-parallel
+            // job, whatever a rank's slice of the batch, and after a resume.
+            torch.manual_seed(Seeds.Derive(Options.Seed, (long)SeedPurpose.EpochRandomness, epoch, step));
             _optimizer!.zero_grad();
-            var images = batch.Images.to(device);
-            var labels = batch.Labels.to(device);
-            var logits = _model.forward(images);
-            var loss = Loss.Mean(logits, labels);
-            loss.backward();
-            _optimizer.step();
-            float lossValue = loss.item<float>();
+            float lossValue;
+            if (sharded)
+            {
+                (lossValue, var batchCorrect, var batchSeen, var batchWeight) = ShardedStep(batch, device, group, trainable, train.Shard);
+                correct += batchCorrect;
+                seen += batchSeen;
+                lossSum += lossValue * batchWeight;
+                weightSum += batchWeight;
+            }
+            else
+            {
+                var images = batch.Images.to(device);
+                var labels = batch.Labels.to(device);
+                var logits = _model.forward(images);
+                var loss = Loss.Mean(logits, labels);
+                loss.backward();
+                _optimizer.step();
+                lossValue = loss.item<float>();
+                correct += ModelOutputs.Predicted(logits).eq(labels).sum().item<long>();
+                var weight = Loss.BatchWeight(labels);
+                lossSum += lossValue * weight;
+                weightSum += weight;
+                seen += batch.Count;
+            }
             if (!float.IsFinite(lossValue) && Options.StopOnNonFiniteLoss)
             {
                 Context.StopTraining = true;
                 Context.StopReason = $"the training loss became {lossValue} at epoch {epoch}, step {step + 1}: the learning rate is too high (try a 10x lower --lr)";
             }
-            correct += ModelOutputs.Predicted(logits).eq(labels).sum().item<long>();
-            var weight = Loss.BatchWeight(labels);
-            lossSum += lossValue * weight;
-            weightSum += weight;
-            seen += batch.Count;
             step++;
             var batchLogs = new BatchLogs(epoch, step, train.BatchCount, lossSum / weightSum, correct / (double)seen, clock.Elapsed.TotalSeconds, lossValue, lr);
             foreach (var c in _callbacks) c.OnBatchEnd(Context, batchLogs);
+            AgreeOnStop();
             if (Context.StopTraining) break;
         }
         CountTraining(seen, clock.Elapsed.TotalSeconds);
@@ -242,6 +298,7 @@ public sealed class Trainer : IDisposable
             ["loss"] = seen == 0 ? double.NaN : lossSum / weightSum,
             ["acc"] = seen == 0 ? double.NaN : correct / (double)seen,
         };
+        if (sharded) DataParallel.BroadcastBuffersFromRoot(group, _model);
         if (validation is not null)
         {
             var predictions = Evaluator.Predict(ValidationModel ?? _model, validation, Loss, epoch - 1, cancellationToken);
@@ -252,6 +309,37 @@ public sealed class Trainer : IDisposable
         logs["lr"] = lr;
         logs["seconds"] = clock.Elapsed.TotalSeconds;
         return logs;
+    }
+
+    /// <summary>
+    /// One data-parallel step on this rank's slice of a batch: the slice's weighted loss sum over the whole batch's
+    /// weight is back-propagated, the gradients are summed over the ranks and the optimiser steps.
+    /// </summary>
+    /// <returns>The whole batch's mean loss, correct predictions, samples and loss weight.</returns>
+    private (float Loss, long Correct, long Seen, double Weight) ShardedStep(ImageBatch batch, Device device, ProcessGroup group, IReadOnlyList<Parameter> trainable, Shard shard)
+    {
+        Tensor? localSum = null;
+        double localLoss = 0, localWeight = 0;
+        long localCorrect = 0;
+        if (batch.Count > 0)
+        {
+            var labels = batch.Labels.to(device);
+            var (start, _) = shard.SliceOf(batch.GlobalCount);
+            using var slice = BatchDropout.UseSlice(start, batch.GlobalCount);
+            var logits = _model.forward(batch.Images.to(device));
+            localSum = Loss.BatchSum(logits, labels);
+            localLoss = localSum.to(ScalarType.Float64).item<double>();
+            localWeight = Loss.BatchWeight(labels);
+            localCorrect = ModelOutputs.Predicted(logits).eq(labels).sum().item<long>();
+        }
+        var before = group.CommunicationSeconds;
+        var (lossSum, weight, correct, seen) = DataParallel.SumStep(group, localLoss, localWeight, localCorrect, batch.Count);
+        // A rank whose slice is empty back-propagates nothing and adds zeros to the sum.
+        if (localSum is not null) (localSum / weight).backward();
+        DataParallel.SumGradients(group, trainable);
+        CollectiveSeconds += group.CommunicationSeconds - before;
+        _optimizer!.step();
+        return ((float)(lossSum / weight), correct, seen, weight);
     }
 
     private double ApplySchedule(TrainingPhase phase, long step, long totalSteps)
