@@ -11,6 +11,9 @@ internal static class CliErrors
     public const int FailureExitCode = 1;
     public const int UsageExitCode = 2;
 
+    /// <summary>Set in a data-parallel job (e.g. "rank 1 of 2: "): every error line names the rank that failed.</summary>
+    public static string RankPrefix { get; set; } = "";
+
     /// <summary>Set by <c>--verbose</c>: failures also print their stack trace.</summary>
     public static bool Verbose { get; set; }
 
@@ -48,6 +51,6 @@ internal static class CliErrors
     {
         AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Out.Flush();
-        Console.Error.WriteLine(line);
+        Console.Error.WriteLine(RankPrefix + line);
     }
 }

@@ -42,30 +42,48 @@ app.Configure(config =>
     Add<EnvCommand>(config, "env", "Show the .NET runtime, engine versions, threads, processor, native loading and offline pretrained models.");
 });
 
-try
+return LeaveJob(RunCommand(app, args));
+
+static int RunCommand(CommandApp app, string[] args)
 {
-    return app.Run(args);
+    try
+    {
+        return app.Run(args);
+    }
+    catch (CommandParseException e)
+    {
+        return CliErrors.Usage(e.Message);
+    }
+    catch (CommandRuntimeException e)
+    {
+        return CliErrors.Usage(e.Message);
+    }
+    catch (HoldoutException e)
+    {
+        return CliErrors.Failure(e);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine(CliErrors.RankPrefix + "cancelled.");
+        return 130;
+    }
+    catch (Exception e)
+    {
+        return CliErrors.Unexpected(e);
+    }
 }
-catch (CommandParseException e)
+
+// A rank of a data-parallel job (holdout train under mpirun) that fails ends the whole job: the other ranks would wait
+// for it in their next collective for ever. One that succeeds leaves MPI in order.
+static int LeaveJob(int exitCode)
 {
-    return CliErrors.Usage(e.Message);
-}
-catch (CommandRuntimeException e)
-{
-    return CliErrors.Usage(e.Message);
-}
-catch (HoldoutException e)
-{
-    return CliErrors.Failure(e);
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("cancelled.");
-    return 130;
-}
-catch (Exception e)
-{
-    return CliErrors.Unexpected(e);
+    var group = Holdout.Distributed.ProcessGroup.Current;
+    if (group.Size > 1)
+    {
+        if (exitCode != 0) group.Abort(exitCode);
+        group.Dispose();
+    }
+    return exitCode;
 }
 
 // One command: its name, its line in the help and the example command lines shown under it.

@@ -148,6 +148,9 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        // Started by mpirun as one of several ranks: join the job (nothing is loaded otherwise).
+        var group = Holdout.Distributed.ProcessGroup.JoinFromEnvironment();
+        if (group.Size > 1) CliErrors.RankPrefix = $"rank {group.Rank} of {group.Size}: ";
         using var imageSettings = settings.UseImageSettings();
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Ctrl-C (SIGINT) stops between batches and leaves the run resumable; a second one ends the process at once.
@@ -161,6 +164,14 @@ internal sealed class TrainCommand : Command<TrainCommand.Settings>
         Console.CancelKeyPress += onCancel;
         try
         {
+            if (!group.IsRoot)
+            {
+                // The other ranks train silently: rank 0 shows the progress and writes the run folder.
+                _ = settings.Resume is not null
+                    ? TrainingRun.Resume(settings.Resume, null, interrupt.Token)
+                    : TrainingRun.Start(settings.ToOptions(), null, interrupt.Token);
+                return 0;
+            }
             var result = ConsoleProgress.Run(progress =>
             {
                 var hooks = new TrainingRunHooks(progress, progress.WriteLine, "holdout " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));

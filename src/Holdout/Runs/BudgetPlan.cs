@@ -44,7 +44,7 @@ internal sealed class BudgetPlan
     public TimeSpan Budget { get; }
 
     /// <summary>The epochs planned for the phase the budget fills (0: it buys nothing beyond what ran before).</summary>
-    public int Epochs { get; }
+    public int Epochs { get; private set; }
 
     /// <summary>The estimated seconds of one epoch of that phase (then the last whole epoch's measured length).</summary>
     public double EpochSeconds { get; private set; }
@@ -134,10 +134,15 @@ internal sealed class BudgetPlan
         ["stopped_by_budget"] = stopReason is not null && stopReason.StartsWith("the budget", StringComparison.Ordinal),
     };
 
+    /// <summary>Takes rank 0's planned epochs: each rank timed its own steps, and the ranks must train the same epochs.</summary>
+    /// <param name="group">The ranks.</param>
+    public void AgreeWithRoot(Distributed.ProcessGroup group) => Epochs = (int)group.Broadcast(Epochs);
+
     /// <summary>
     /// The callback that keeps a run inside its budget: before an epoch of which not even half would fit (by the last
     /// epoch's measured length), and in the middle of one when the final evaluation would no longer fit, it stops
-    /// training; the best weights so far are kept and evaluated as usual.
+    /// training; the best weights so far are kept and evaluated as usual. In a data-parallel run rank 0's decision
+    /// holds on every rank (the trainer shares it).
     /// </summary>
     /// <param name="usedSeconds">Seconds of the budget used so far (earlier sessions of a resumed run included).</param>
     public Callback Stop(Func<double> usedSeconds) => new BudgetStop(this, usedSeconds);

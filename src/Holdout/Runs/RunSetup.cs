@@ -37,6 +37,7 @@ public sealed class RunSetup : IDisposable
         Model = model;
         _ownsModel = ownsModel;
         Recipe = Recipe.For(options);
+        Shard = Distributed.ProcessGroup.Current.Shard;
         PrecisionChoice = new PrecisionChoice(model.Precision, model.Precision, "set by the caller");
         model.FrozenBatchNorm = options.EffectiveBatchNorm;
         TrainingOptions = TrainingOptionsFor(options, split, classWeights);
@@ -80,6 +81,13 @@ public sealed class RunSetup : IDisposable
             var recipe = Recipe.For(options);
             precision ??= PrecisionChoices.Choose(model, options.Precision,
                 BackboneFixed(recipe, model, options) ? PrecisionWorkload.Inference : PrecisionWorkload.Training, options.BatchSize, options.EffectiveImageSize);
+            // The ranks of a data-parallel run compute in rank 0's choice: each timed its own, and they must agree.
+            if (Distributed.ProcessGroup.Current is { Size: > 1 } group)
+            {
+                var agreed = (Precision)group.Broadcast((long)precision.Precision);
+                var reason = group.Broadcast(precision.Reason);
+                if (!group.IsRoot) precision = precision with { Precision = agreed, Reason = reason };
+            }
             model.Precision = precision.Precision;
             // The new head's first predictions are the training split's class frequencies (loss = their entropy).
             var counts = split.Counts();
@@ -139,10 +147,23 @@ public sealed class RunSetup : IDisposable
     /// <summary>The one loss: trained with, reported as <c>loss</c> and <c>val_loss</c>, used by evaluation and the doctor.</summary>
     public ClassificationLoss Loss { get; }
 
-    /// <summary>The training loader: every training image once per epoch in a seeded order, augmented as the options say.</summary>
-    public BatchLoader Train => _train ??= BatchLoader.ForTraining(Split.Samples(DataSplit.Train), Preprocessing, new BatchLoaderOptions(
+    /// <summary>
+    /// This process's part of every batch: the whole batch, or in a data-parallel job (several ranks in
+    /// <see cref="Distributed.ProcessGroup.Current"/> when the setup was made) this rank's slice. The training and
+    /// evaluation loaders load only that slice; training and evaluation combine the ranks' results.
+    /// </summary>
+    public Distributed.Shard Shard { get; }
+
+    /// <summary>The training loader: every training image once per epoch in a seeded order, augmented as the options say (this rank's slice of each batch, see <see cref="Shard"/>).</summary>
+    public BatchLoader Train => _train ??= BatchLoader.ForTraining(Split.Samples(DataSplit.Train), Preprocessing, TrainLoaderOptions(Shard));
+
+    /// <summary>The training loader of the whole batches, whatever the <see cref="Shard"/> (the preview shows what the job's batches hold).</summary>
+    internal BatchLoader WholeTrain => Shard.IsWhole ? Train : BatchLoader.ForTraining(Split.Samples(DataSplit.Train), Preprocessing, TrainLoaderOptions(null));
+
+    private BatchLoaderOptions TrainLoaderOptions(Distributed.Shard? shard) => new(
         BatchSize: Options.BatchSize, Workers: Options.Workers, DropLast: Options.DropLast,
-        Augmentation: AugmentationOptions.Preset(Options.Augment), Seed: Seeds.Derive(Options.Seed, SeedPurpose.TrainingLoader)));
+        Augmentation: AugmentationOptions.Preset(Options.Augment), Seed: Seeds.Derive(Options.Seed, SeedPurpose.TrainingLoader),
+        Shard: shard is { IsWhole: false } ? shard : null);
 
     /// <summary>The validation loader (evaluation transform, fixed order).</summary>
     public BatchLoader Validation => Evaluation(DataSplit.Validation);
@@ -158,7 +179,7 @@ public sealed class RunSetup : IDisposable
     /// <summary>An evaluation loader over any labelled images, prepared as the run prepares its validation images.</summary>
     /// <param name="samples">The images, labelled with the model's class indices.</param>
     public BatchLoader Evaluation(IReadOnlyList<ImageSample> samples) =>
-        BatchLoader.ForEvaluation(samples, Preprocessing, new BatchLoaderOptions(BatchSize: Options.BatchSize, Workers: Options.Workers));
+        BatchLoader.ForEvaluation(samples, Preprocessing, new BatchLoaderOptions(BatchSize: Options.BatchSize, Workers: Options.Workers, Shard: Shard.IsWhole ? null : Shard));
 
     /// <summary>
     /// True when <paramref name="recipe"/> never changes the backbone: every phase trains only the head and BatchNorm
@@ -358,7 +379,7 @@ public sealed class RunSetup : IDisposable
     {
         if (epoch < 1) throw new HoldoutException($"The preview epoch must be 1 or more, got {epoch}.");
         if (count < 1) throw new HoldoutException($"The preview needs at least one image, got {count}.");
-        return RunPreview.Render(Train, Split.ClassNames, epoch - 1, count, cancellationToken);
+        return RunPreview.Render(WholeTrain, Split.ClassNames, epoch - 1, count, cancellationToken);
     }
 
     /// <summary>Writes <see cref="PreviewPng"/> to <paramref name="path"/> atomically.</summary>

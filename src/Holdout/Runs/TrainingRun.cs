@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Holdout.Data;
+using Holdout.Distributed;
 using Holdout.Metrics;
 using Holdout.Models;
 using Holdout.Native;
@@ -18,6 +19,11 @@ namespace Holdout.Runs;
 /// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c> and the TensorBoard event file
 /// <c>events.out.tfevents.&lt;time&gt;.&lt;host&gt;.holdout</c>, one more per resumed session).
 /// </summary>
+/// <remarks>
+/// In a data-parallel job (<see cref="ProcessGroup.Current"/> has several ranks) every rank calls the same method with
+/// the same options: rank 0 owns the run folder and its output; the others train and evaluate their slice of every
+/// batch in a scratch folder that is deleted at the end (<see cref="RunRanks"/>).
+/// </remarks>
 public static class TrainingRun
 {
     /// <summary>Runs a new training job.</summary>
@@ -30,10 +36,13 @@ public static class TrainingRun
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        var group = ProcessGroup.Current;
+        if (!group.IsRoot) return Follow(group, options, resume: false, hooks, cancellationToken);
         var files = options.Out is null ? RunFiles.CreateNew("runs", OptionNames.Of(options.Model)) : new RunFiles(options.Out);
         using var runLock = RunLock.Acquire(files.Folder);
         if (File.Exists(files.Config))
             throw new HoldoutException($"The run folder '{files.Folder}' already holds a run. Continue it with --resume {files.Folder}, or choose another --out.");
+        RunRanks.ShareCheckpointFiles(group, files);
         return Execute(options, files, startedWith: null, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
     }
 
@@ -44,10 +53,32 @@ public static class TrainingRun
     /// <exception cref="HoldoutException">The folder is not a run folder, its files are damaged, or another process is training into it.</exception>
     public static TrainingRunResult Resume(string runFolder, TrainingRunHooks? hooks = null, CancellationToken cancellationToken = default)
     {
+        var group = ProcessGroup.Current;
+        if (!group.IsRoot) return Follow(group, null, resume: true, hooks, cancellationToken);
         var files = new RunFiles(runFolder);
         var config = RunConfig.Read(files.Config);
         using var runLock = RunLock.Acquire(files.Folder);
+        RunRanks.ShareCheckpointFiles(group, files);
         return Execute(config.Options with { Out = runFolder }, files, startedWith: config, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
+    }
+
+    /// <summary>A rank other than 0: the same job in a scratch folder that receives rank 0's checkpoint files and split.</summary>
+    private static TrainingRunResult Follow(ProcessGroup group, TrainRunOptions? options, bool resume, TrainingRunHooks? hooks, CancellationToken cancellationToken)
+    {
+        var scratch = RunRanks.CreateScratch(group);
+        try
+        {
+            var files = new RunFiles(scratch);
+            using var runLock = RunLock.Acquire(files.Folder);
+            RunRanks.ShareCheckpointFiles(group, files);
+            var config = resume ? RunConfig.Read(files.Config) : null;
+            var own = (config?.Options ?? options!) with { Out = scratch };
+            return Execute(own, files, config, hooks ?? new TrainingRunHooks(), runLock, cancellationToken);
+        }
+        finally
+        {
+            RunRanks.DeleteScratch(scratch);
+        }
     }
 
     private static TrainingRunResult Execute(TrainRunOptions options, RunFiles files, RunConfig? startedWith, TrainingRunHooks hooks, RunLock runLock, CancellationToken cancellationToken)
@@ -74,13 +105,24 @@ public static class TrainingRun
         var plannedEpochs = startedWith?.Document["budget_plan"]?["epochs"]?.GetValue<int>();
         if (plannedEpochs is { } planned) options = options with { Epochs = planned };
         NativeRuntime.EnsureInitialized();
+        var group = ProcessGroup.Current;
+        bool root = group.IsRoot;
         var clock = Stopwatch.StartNew();
         var weights = ModelFactory.PrefetchWeights(options.Model, options.EffectiveWeights);
+        RunRanks.RequireSameOptions(group, options);
 
-        // Data: the run's own split.csv when there is one (a run never re-splits silently), else a fresh split.
-        var data = RunData.Prepare(options, files.Split, cancellationToken);
-        if (data.Reused) log.Line($"Using the split of this run: {files.Split}");
-        else data.Split.Write(files.Split);
+        // Data: the run's own split.csv when there is one (a run never re-splits silently), else a fresh split. The other
+        // ranks of a data-parallel run take rank 0's.
+        RunData? rootData = root ? RunData.Prepare(options, files.Split, cancellationToken) : null;
+        if (rootData is { Reused: false }) rootData.Split.Write(files.Split);
+        RunRanks.ShareSplit(group, rootData?.Split, files);
+        var data = rootData ?? RunData.Prepare(options, files.Split, cancellationToken);
+        RunRanks.RequireSame(group, RunRanks.DataHash(data.Split), "images",
+            "Give every machine the same images at the same path: a shared folder, or a copy (rsync -a) to the same path.");
+        if (data.Reused && root) log.Line($"Using the split of this run: {files.Split}");
+        if (group.Size > 1) log.Line(RunRanks.Describe(group, options.BatchSize));
+        if (group.Size > options.BatchSize)
+            log.Line($"Warning: --batch-size {options.BatchSize} is smaller than the {group.Size} ranks, so some ranks get no image of a batch and wait; use --batch-size {group.Size} or more (it is the global batch).");
         foreach (var s in data.Skipped) log.Line($"skipped {s.Path}: {s.Reason}");
         var manifest = data.Split;
         var classes = manifest.ClassNames;
@@ -104,7 +146,10 @@ public static class TrainingRun
         if (startedWith is null) RunConfig.Write(files.Config, options, hooks.CommandLine, model, setup.PrecisionChoice);
         else if (startedWith.SetupChanges(EngineInfo.Describe(), model.Precision) is { Count: > 0 } changes)
             log.Line($"Resuming with another setup than the run started with ({string.Join("; ", changes)}): what it computes from here rounds differently, so it will not repeat an uninterrupted run bit for bit.");
-        if (!File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.Train, classes, cancellationToken);
+        if (startedWith?.Document["distributed"]?["world_size"]?.GetValue<int>() is var ranksBefore && (ranksBefore ?? 1) != group.Size)
+            log.Line($"The run started with {ranksBefore ?? 1} rank{((ranksBefore ?? 1) > 1 ? "s" : "")} and continues with {group.Size}: the batches, their order and the schedule are the same; the sums over the ranks round differently.");
+        if (root) RunRanks.Record(files.Config, group);
+        if (root && !File.Exists(files.Preview)) RunPreview.Write(files.Preview, setup.WholeTrain, classes, cancellationToken);
 
         var checkpoints = new Checkpoints(files, model, options, recipe);
         var callbacks = new List<Callback> { new LogLines(log, options.Budget is null ? recipe.TotalEpochs : 1) };
@@ -115,7 +160,8 @@ public static class TrainingRun
         var tensorBoard = new TensorBoardLogger(files.Folder);
         callbacks.Add(tensorBoard);
         if (hooks.Progress is not null) callbacks.Add(hooks.Progress);
-        var checkpoint = new ModelCheckpoint(checkpoints.Save, files.Best, options.Monitor, log: log.Line);
+        // Only rank 0 saves checkpoints: the other ranks hold the same weights, and take rank 0's at the end.
+        var checkpoint = new ModelCheckpoint(root ? checkpoints.Save : (_, _) => { }, files.Best, options.Monitor, log: log.Line);
         callbacks.Add(checkpoint);
         callbacks.Add(new HistoryCsvWriter(files.History)); // after the checkpoint: history.csv never lists an epoch that cannot be resumed
 
@@ -166,6 +212,7 @@ public static class TrainingRun
                 budgetPlan = BudgetPlan.Make(setup, budget, spentBefore + clock.Elapsed.TotalSeconds, evalImage,
                     Math.Max(before == 0 ? 1 : 0, (options.Epochs ?? before + BudgetPlan.MaxEpochs) - before), cancellationToken);
                 budgetSpentBefore = spentBefore;
+                budgetPlan.AgreeWithRoot(group);
                 log.Line(budgetPlan.Describe(phase.Name, options.EffectiveImageSize));
                 var epochs = plannedEpochs is null ? Math.Max(before == 0 ? 1 : 0, budgetPlan.Epochs) : phase.Epochs;
                 trainer.AddCallback(budgetPlan.Stop(() => spentBefore + clock.Elapsed.TotalSeconds));
@@ -193,14 +240,20 @@ public static class TrainingRun
             trainer.FitResuming(train, validation, prepared, resume, cancellationToken);
         }
         if (trainer.Context.StopReason is { } reason) log.Line($"Stopped: {reason}");
+        var communication = group.CommunicationSeconds;
+        if (group.Size > 1)
+            log.Line(string.Create(CultureInfo.InvariantCulture,
+                $"Data-parallel: rank 0's training batches took {trainer.TrainThroughput.Seconds:0.0} s, {trainer.CollectiveSeconds:0.0} s of them in collectives (gradient sums and waiting for the other ranks); {communication:0.0} s in collectives in all"));
 
         // Weights kept from an epoch that left the backbone as it was pretrained (the probe) evaluate on cached features.
         // Those of the probe itself were fitted on unaugmented crops at the training size: no FixRes size for them.
+        // Rank 0's kept epoch is every rank's (the others saved no checkpoint).
+        int bestEpoch = (int)group.Broadcast(checkpoint.BestEpoch);
         var fixedPhases = recipe.Phases.TakeWhile(q => q.FrozenBackbone).Sum(q => q.Epochs);
-        if (checkpoint.BestEpoch >= 1 && checkpoint.BestEpoch <= fixedPhases && options.EffectiveBatchNorm != Models.BatchNormPolicy.TrainBatchNorm)
+        if (bestEpoch >= 1 && bestEpoch <= fixedPhases && options.EffectiveBatchNorm != Models.BatchNormPolicy.TrainBatchNorm)
             setup.BackboneLeftPretrained = true;
-        var keptPhase = Enumerable.Range(0, recipe.Phases.Count).FirstOrDefault(q => checkpoint.BestEpoch <= recipe.EpochsBefore(q + 1));
-        setup.KeptLinearProbe = checkpoint.BestEpoch >= 1 && recipe.Phases[keptPhase].LinearProbe;
+        var keptPhase = Enumerable.Range(0, recipe.Phases.Count).FirstOrDefault(q => bestEpoch <= recipe.EpochsBefore(q + 1));
+        setup.KeptLinearProbe = bestEpoch >= 1 && recipe.Phases[keptPhase].LinearProbe;
 
         PausePoint.Reach("final-evaluation");
         // The best weights are evaluated once on every split: always those of best.holdout, so a run resumed after its
@@ -210,6 +263,7 @@ public static class TrainingRun
             using var best = ModelBundle.Load(files.Best).Model;
             CopyWeights(best, model);
         }
+        DataParallel.BroadcastFromRoot(group, model);
         // Then the evaluation size (FixRes): the training size or a larger one, whichever the validation loss prefers.
         // The bundle 'evaluate' reads (best.holdout, else last.holdout) records it, so evaluate, predict and export
         // render what this run evaluated.
@@ -224,9 +278,8 @@ public static class TrainingRun
             log.Line($"Evaluation size: {evaluationSize.Size} px (--eval-size; the model trained at {options.EffectiveImageSize} px)");
         }
         var evaluatedBundle = File.Exists(files.Best) ? files.Best : File.Exists(files.Last) ? files.Last : null;
-        if (evaluatedBundle is not null && model.EvaluationSize != options.EffectiveImageSize) RecordEvaluationSize(evaluatedBundle, model);
+        if (root && evaluatedBundle is not null && model.EvaluationSize != options.EffectiveImageSize) RecordEvaluationSize(evaluatedBundle, model);
         var history = trainer.History.Epochs;
-        int bestEpoch = checkpoint.BestEpoch;
         var evaluated = new Dictionary<DataSplit, ClassificationMetrics>();
         var predictions = new Dictionary<DataSplit, Predictions>();
         foreach (var split in new[] { DataSplit.Train, DataSplit.Validation, DataSplit.Test })
@@ -236,9 +289,20 @@ public static class TrainingRun
             predictions[split] = p;
             evaluated[split] = p.Metrics(classes);
         }
-        if (predictions.TryGetValue(DataSplit.Test, out var testPredictions))
+        if (root && predictions.TryGetValue(DataSplit.Test, out var testPredictions))
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
         var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped, evaluationSize);
+        if (group.Size > 1)
+        {
+            summary["distributed"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["world_size"] = group.Size,
+                ["hosts"] = new System.Text.Json.Nodes.JsonArray([.. group.Hosts.Select(h => (System.Text.Json.Nodes.JsonNode)h)]),
+                ["rank0_training_seconds"] = trainer.TrainThroughput.Seconds,
+                ["rank0_training_collective_seconds"] = trainer.CollectiveSeconds,
+                ["rank0_collective_seconds"] = communication,
+            };
+        }
         if (budgetPlan is not null)
         {
             var used = budgetSpentBefore + clock.Elapsed.TotalSeconds;
@@ -251,10 +315,13 @@ public static class TrainingRun
                 (bestEpoch >= 1 ? string.Create(inv, $"the kept epoch {bestEpoch} scored val_loss {history[bestEpoch - 1].ValLoss:0.0000} - val_acc {history[bestEpoch - 1].ValAccuracy:0.0000}") : "no epoch was kept") +
                 (recipe.EpochsBefore(filled) > 0 && history.Count > 0 ? string.Create(inv, $" (epoch 1: val_loss {history[0].ValLoss:0.0000} - val_acc {history[0].ValAccuracy:0.0000})") : ""));
         }
-        AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
-        RunReport.Write(files.Folder);
-        log.Line($"Report: {files.Report}");
-        log.Line($"Curves: tensorboard --logdir {files.Folder}");
+        if (root)
+        {
+            AtomicFile.WriteAllText(files.Summary, StrictJson.Write(summary, RunConfig.Json));
+            RunReport.Write(files.Folder);
+            log.Line($"Report: {files.Report}");
+            log.Line($"Curves: tensorboard --logdir {files.Folder}");
+        }
         if (evaluated.TryGetValue(DataSplit.Test, out var test))
             log.Line($"Test ({test.SampleCount} images, best epoch {bestEpoch}): loss {predictions[DataSplit.Test].Loss:0.0000} - acc {test.Accuracy:0.0000} - macro_f1 {test.MacroF1:0.0000}");
         var result = new TrainingRunResult(files.Folder, summary, evaluated, predictions, manifest, data.Skipped, data.Duplicates, history, bestEpoch);
