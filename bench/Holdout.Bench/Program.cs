@@ -15,6 +15,8 @@ try
         "splits" => BenchData.Write(rest),
         "loader-one" => LoaderBenchmark.RunOne(rest), // the loader benchmark's child process
         "memory" => MemoryBenchmark.Run(rest),
+        "scale" => ScaleBenchmark.Run(rest),
+        "allreduce" => AllreduceProbe.Run(rest), // under mpirun; bench scale starts it
         "onnx" => OnnxBenchmark.Run(rest),
         "backbone" => BackboneProbe.Run(rest),
         "kernels" => KernelProbe.Run(rest),
@@ -58,6 +60,10 @@ static int Usage(int code)
         Holdout alone:
           memory [--batches 1000] [--size 64] [--batch 16] [--images DIR]
                      resident memory over 1000 ResNet-18 training batches: growth after warm-up (target < 5 %)
+          scale  [--data DIR] [--ranks 2] [--epochs 2] [--size 224] [--batch 32] [--precision fp32] [--mpirun mpirun]
+                     data-parallel training img/s: 1 rank on one core vs N ranks on N cores (mpirun, OMP_NUM_THREADS=1),
+                     speed-up, efficiency and the share of step time in collectives, then the allreduce alone (ms and MB/s
+                     per size, as docs/scaling.md uses); needs: sudo apt-get install -y openmpi-bin
           onnx   [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images DIR]
                      inference img/s: the ONNX export in ONNX Runtime vs TorchSharp, same images
           backbone [--data DIR]   where evaluation time goes: forward pass per precision/mode, loader alone, both
