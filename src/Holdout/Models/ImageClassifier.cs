@@ -216,6 +216,40 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// The activation map Grad-CAM explains, in float32 and the model's current mode: a ResNet's last block (layer4,
+    /// N x C x h x w), the simple CNN's last convolution. <c>ClassifyMap(ExplainedMap(x))</c> equals <c>forward(x)</c>.
+    /// </summary>
+    /// <param name="images">N x 3 x H x W images, prepared as <see cref="Spec"/> says.</param>
+    internal Tensor ExplainedMap(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var compute = ComputeType;
+        var input = images.dtype == compute ? images : images.to(compute);
+        if (UsesChannelsLast) input = ChannelsLast(input);
+        var map = backbone switch
+        {
+            SimpleCnnFeatures cnn => cnn.LastConvolution(input),
+            _ when _folded is { } folded && !training && folded.DType == compute && folded.ChannelsLast == UsesChannelsLast => folded.Forward(input),
+            _ => backbone.forward(input),
+        };
+        if (map.dtype != ScalarType.Float32) map = map.to(ScalarType.Float32);
+        return map.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits from <see cref="ExplainedMap"/>'s map: the rest of the backbone, the pooling and the head.</summary>
+    /// <param name="map">The map, float32.</param>
+    internal Tensor ClassifyMap(Tensor map)
+    {
+        using var scope = NewDisposeScope();
+        var features = backbone switch
+        {
+            SimpleCnnFeatures cnn => cnn.FromLastConvolution(map),
+            _ => _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1),
+        };
+        return head.forward(features).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Whether the backbone runs channels-last (<see cref="ChannelsLast"/>): in bfloat16, for the basic-block ResNets
     /// (18 and 34, whose convolutions have at most 512 outputs).
     /// </summary>

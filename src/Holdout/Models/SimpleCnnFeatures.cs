@@ -37,9 +37,21 @@ internal sealed class SimpleCnnFeatures : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return FromLastConvolution(LastConvolution(input)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last convolution's activations (N x 64 x (S-4) x (S-4)): the map Grad-CAM explains.</summary>
+    public Tensor LastConvolution(Tensor input)
+    {
+        using var scope = NewDisposeScope();
         var x = functional.relu(MixedPrecision.Conv(conv1, input));
-        x = functional.relu(MixedPrecision.Conv(conv2, x));
-        x = dropout.forward(pool.forward(x));
-        return x.flatten(1).MoveToOuterDisposeScope();
+        return functional.relu(MixedPrecision.Conv(conv2, x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The rest of <see cref="forward"/> after <see cref="LastConvolution"/>: pool, dropout, flatten.</summary>
+    public Tensor FromLastConvolution(Tensor map)
+    {
+        using var scope = NewDisposeScope();
+        return dropout.forward(pool.forward(map)).flatten(1).MoveToOuterDisposeScope();
     }
 }

@@ -26,6 +26,7 @@ public sealed class LayerTests
         ["Holdout.Metrics"],
         ["Holdout.Models"],
         ["Holdout.Inference"],
+        ["Holdout.Explaining"],
         ["Holdout.Training"],
         ["Holdout.Reporting"],
         ["Holdout.Runs"],

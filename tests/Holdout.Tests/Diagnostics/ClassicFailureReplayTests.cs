@@ -127,6 +127,46 @@ public sealed class ClassicFailureReplayTests
         Assert.False(report.HasErrors, report.FormatText());
     }
 
+    [Fact]
+    public void Should_report_bn_mode_gap_as_an_error_before_training_when_the_new_head_hides_it()
+    {
+        // Given: the seed's bug before any training: a frozen pretrained ResNet-18 whose BatchNorm layers run in train
+        // mode with momentum 0, and a new head started at zero weights and bias ln(prior), so its outputs are the
+        // same constant in both modes. The committed sample's photos, prepared as the backbone expects.
+        var classifier = _pretrained.Reset();
+        classifier.FreezeBackbone();
+        classifier.FrozenBatchNorm = BatchNormPolicy.TrainBatchNorm;
+        var norms = classifier.Backbone.modules().OfType<BatchNorm>().ToList();
+        foreach (var norm in norms)
+        {
+            norm.momentum = 0;
+        }
+        classifier.InitialiseHead([0.5, 0.5]);
+        var samples = SampleBeans.Take(60).Where(s => s.Label != 1).Select(s => s with { Label = s.Label / 2 }).ToList();
+        var pre = classifier.Spec.Preprocessing;
+        var train = BatchLoader.ForTraining(samples.Where((_, i) => i % 2 == 0).ToList(), pre, new BatchLoaderOptions(BatchSize: 8, Workers: 2, Seed: 1));
+        var validation = BatchLoader.ForEvaluation(samples.Where((_, i) => i % 2 == 1).ToList(), pre, new BatchLoaderOptions(BatchSize: 10, Workers: 2));
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            using var batch = validation.Batches(0).First();
+            classifier.eval();
+            var evaluated = classifier.forward(batch.Images);
+            classifier.train();
+            var trained = classifier.forward(batch.Images);
+            Assert.True(trained.allclose(evaluated, 1e-5, 1e-5), "the zero-initialised head's outputs should not show the gap");
+        }
+
+        // When
+        var report = Holdout.Diagnostics.Doctor.Examine(new PipelineSetup(classifier, (o, l) => nn.functional.cross_entropy(o, l), train, validation));
+        _output.WriteLine(report.FormatText());
+
+        // Then: an error that names every train-mode BatchNorm layer as never updating
+        var finding = Assert.Single(report.WithCode(FindingCodes.BatchNormModeGap));
+        Assert.Equal(FindingSeverity.Error, finding.Severity);
+        Assert.Contains($"{norms.Count} of {norms.Count} BatchNorm layers", finding.Message, StringComparison.Ordinal);
+    }
+
     private static List<EpochRecord> UserTrainingLoop(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor, Tensor> loss, IBatchSource train, IBatchSource validation, int epochs)
     {
         var history = new List<EpochRecord>();
