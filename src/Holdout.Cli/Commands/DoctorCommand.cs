@@ -3,7 +3,7 @@ using Holdout.Diagnostics;
 
 namespace Holdout.Cli.Commands;
 
-/// <summary><c>holdout doctor DATA [--run RUN] [--json] [--deep]</c>: ranked findings with evidence and fixes.</summary>
+/// <summary><c>holdout doctor DATA [--run RUN] [--json] [--deep] [--out DIR]</c>: ranked findings with evidence and fixes.</summary>
 internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
 {
     public sealed class Settings : ImageReadingSettings
@@ -21,8 +21,12 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         public bool Json { get; init; }
 
         [CommandOption("--deep")]
-        [Description("Also run the checks that train (one-batch overfit, shuffled-label baseline); needs --run.")]
+        [Description("Also run the checks that train (one-batch overfit, shuffled-label baseline) and the shortcut-cue check on the run's trained model (Grad-CAM heatmaps of the validation images, proved by occluding and pasting the region); needs --run.")]
         public bool Deep { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where --deep writes the pictures that show its evidence (shortcut-cue montages). Default: the run folder's doctor/.")]
+        public string? Out { get; init; }
 
         [CommandOption("--seed <N>")]
         [Description("Seed of the split Holdout would make when DATA is not split yet (as holdout train).")]
@@ -46,7 +50,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         var clock = Stopwatch.StartNew();
         try
         {
-            report = Doctor.Examine(new DoctorOptions(settings.Data, settings.Run, settings.Deep, settings.Seed, settings.Split), cancellationToken);
+            report = Doctor.Examine(new DoctorOptions(settings.Data, settings.Run, settings.Deep, settings.Seed, settings.Split, Output: settings.Out), cancellationToken);
         }
         catch (HoldoutException e)
         {
@@ -94,6 +98,10 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
                 AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"   - [dim]... and {f.Evidence.Count - 8} more (see --json)[/]"));
             }
             AnsiConsole.MarkupLine($"   [green]fix:[/] {Markup.Escape(f.Fix)}");
+            foreach (var file in f.Files ?? [])
+            {
+                AnsiConsole.MarkupLine($"   [blue]file:[/] {Markup.Escape(file)}");
+            }
         }
         if (report.Timings.Count > 0)
         {

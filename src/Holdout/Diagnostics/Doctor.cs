@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Holdout.Data;
+using Holdout.Diagnostics.Checks;
+using Holdout.Inference;
 using Holdout.Models;
 using Holdout.Native;
 using Holdout.Runs;
@@ -56,6 +58,14 @@ public static class Doctor
             var report = ExamineRun(run, manifest, pipeline, cancellationToken);
             findings.AddRange(report.Findings);
             timings.AddRange(report.Timings);
+            if (options.Deep)
+            {
+                var shortcut = Stopwatch.StartNew();
+                var outcome = ExamineShortcuts(run, manifest, options.Output ?? Path.Combine(run.Folder, "doctor"), options.Seed, cancellationToken);
+                var seconds = shortcut.Elapsed.TotalSeconds;
+                findings.AddRange(outcome.Findings.Select(f => f with { Seconds = seconds }));
+                timings.Add(new CheckTiming(FindingCodes.ShortcutCue, seconds, true, outcome.Observed));
+            }
         }
         return new DoctorReport(findings, timings);
     }
@@ -106,6 +116,32 @@ public static class Doctor
         using var setup = RunSetup.Create(config.Options, manifest);
         var pipeline = Pipeline(setup, File.Exists(run.History) ? HistoryCsv.Read(run.History) : null) with { KeptEpoch = KeptEpoch(run) };
         return Examine(pipeline, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// shortcut-cue on the run's trained model (its best.holdout) and validation images: heatmaps, clusters, and the
+    /// interventions that prove a cue (see <see cref="ShortcutCueCheck"/>). Montages go to <paramref name="output"/>.
+    /// </summary>
+    private static CheckOutcome ExamineShortcuts(RunFiles run, SplitManifest manifest, string output, long seed, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(run.Best) && !File.Exists(run.Last))
+        {
+            return CheckOutcome.Of(null, "the run has no trained model yet (best.holdout)");
+        }
+        var samples = manifest.Samples(DataSplit.Validation);
+        if (samples.Count == 0)
+        {
+            return CheckOutcome.Of(null, "the run's split has no validation images");
+        }
+        var (bundlePath, _) = RunFolderModel.Locate(run.Folder);
+        var bundle = ModelBundle.Load(bundlePath);
+        using var model = bundle.Model;
+        var options = RunConfig.Read(run.Config).Options;
+        model.Precision = PrecisionChoices.Choose(model, RunFolderModel.RecordedPrecision(run.Folder), PrecisionWorkload.Inference, options.BatchSize, model.EvaluationSize).Precision;
+        using var setup = RunSetup.ForModel(model, options, manifest);
+        var (outcome, _) = ShortcutCueCheck.Run(model, setup.Evaluation(samples), model.Spec.Preprocessing.ForEvaluation(),
+            new ShortcutCueOptions(Seed: seed), output, cancellationToken);
+        return outcome;
     }
 
     /// <summary>The epoch whose weights a run kept: summary.json's best_epoch, or null before the run finished.</summary>

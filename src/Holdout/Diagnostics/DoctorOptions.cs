@@ -7,6 +7,7 @@ namespace Holdout.Diagnostics;
 /// <param name="Seed">Seed of the split Holdout would make when the data is not split yet (the default of holdout train). Defaults to 42.</param>
 /// <param name="Split">Ratios of that split. Defaults to 70/15/15 (the default of holdout train).</param>
 /// <param name="Audit">Thresholds of the data checks; defaults to <see cref="DataAuditOptions"/>'s defaults.</param>
+/// <param name="Output">Where checks write the files that show their evidence (shortcut-cue's montages). Defaults to null: the run folder's <c>doctor/</c>.</param>
 /// <param name="Pipeline">Settings of the pipeline checks; defaults to <see cref="PipelineCheckOptions"/>'s defaults (Deep is taken from <paramref name="Deep"/>).</param>
 public sealed record DoctorOptions(
     string Data,
@@ -15,4 +16,5 @@ public sealed record DoctorOptions(
     long Seed = 42,
     string Split = "70/15/15",
     DataAuditOptions? Audit = null,
-    PipelineCheckOptions? Pipeline = null);
+    PipelineCheckOptions? Pipeline = null,
+    string? Output = null);

@@ -22,6 +22,7 @@ public sealed class DoctorReport
         FindingCodes.LossActivationMismatch,
         FindingCodes.CrossSplitDuplicate,
         FindingCodes.ConflictingLabels,
+        FindingCodes.ShortcutCue,
         FindingCodes.OneBatchOverfit,
         FindingCodes.Divergence,
         FindingCodes.InitLoss,
@@ -108,6 +109,10 @@ public sealed class DoctorReport
                 text.Append(CultureInfo.InvariantCulture, $"   - ... and {f.Evidence.Count - maxEvidenceLines} more (see --json)\n");
             }
             text.Append("   fix: ").Append(f.Fix).Append('\n');
+            foreach (var file in f.Files ?? [])
+            {
+                text.Append("   file: ").Append(file).Append('\n');
+            }
         }
         if (Timings.Count > 0)
         {
@@ -151,6 +156,7 @@ public sealed class DoctorReport
             ["evidence"] = new JsonArray(f.Evidence.Select(e => (JsonNode)JsonValue.Create(e)!).ToArray()),
             ["fix"] = f.Fix,
             ["seconds"] = f.Seconds,
+            ["files"] = new JsonArray((f.Files ?? []).Select(p => (JsonNode)JsonValue.Create(p)!).ToArray()),
         }).ToArray()),
         ["timings"] = new JsonArray(Timings.Select(t => (JsonNode)new JsonObject
         {

@@ -10,4 +10,6 @@ namespace Holdout.Diagnostics;
 /// <param name="Evidence">Lines of evidence: measured numbers, file paths, example pairs.</param>
 /// <param name="Fix">What to do about it.</param>
 /// <param name="Seconds">How long the check that produced it took, for checks that train; null otherwise. Defaults to null.</param>
-public sealed record Finding(string Code, FindingSeverity Severity, string Message, IReadOnlyList<string> Evidence, string Fix, double? Seconds = null);
+/// <param name="Files">Files the check wrote to show its evidence (e.g. a montage PNG); null or empty for none. Defaults to null.</param>
+public sealed record Finding(string Code, FindingSeverity Severity, string Message, IReadOnlyList<string> Evidence, string Fix, double? Seconds = null,
+    IReadOnlyList<string>? Files = null);

@@ -48,6 +48,9 @@ public static class FindingCodes
     /// <summary>The model learns shuffled labels as easily as the real ones: memorisation.</summary>
     public const string LabelShuffleBaseline = "label-shuffle-baseline";
 
+    /// <summary>The trained model recognises a class by a small fixed region (a watermark, border, tag), proved by occluding and pasting it.</summary>
+    public const string ShortcutCue = "shortcut-cue";
+
     /// <summary>Validation accuracy stays at the majority-class rate while training improves.</summary>
     public const string ChanceLevelValidation = "chance-level-validation";
 
