@@ -18,6 +18,7 @@ try
         "scale" => ScaleBenchmark.Run(rest),
         "allreduce" => AllreduceProbe.Run(rest), // under mpirun; bench scale starts it
         "onnx" => OnnxBenchmark.Run(rest),
+        "gradcam" => GradCamBenchmark.Run(rest),
         "backbone" => BackboneProbe.Run(rest),
         "kernels" => KernelProbe.Run(rest),
         "cl-parity" => ChannelsLastParity.Run(rest),
@@ -66,6 +67,8 @@ static int Usage(int code)
                      per size, as docs/scaling.md uses); needs: sudo apt-get install -y openmpi-bin
           onnx   [--model resnet18] [--size 224] [--batch 32] [--rounds 3] [--images DIR]
                      inference img/s: the ONNX export in ONNX Runtime vs TorchSharp, same images
+          gradcam [--size 224] [--batch 32] [--rounds 5] [--precision fp32] [--images DIR]
+                     Grad-CAM seconds for one batch with the bundled ResNet-18 (median after a warm-up; target <= 5 s for 32 at 224 px)
           backbone [--data DIR]   where evaluation time goes: forward pass per precision/mode, loader alone, both
           kernels                 functional ResNet-18 forward img/s: fp32/bf16, NCHW/channels-last, BatchNorm layer/folded
           cl-parity [ResNet18,ResNet34,ResNet50] [32,64,96,224]

@@ -51,10 +51,7 @@ public sealed class Predictor : IDisposable
     {
         options = Validate(options);
         if (IsOnnx(runOrBundle)) return new Predictor(new OnnxRuntimeBackend(runOrBundle), options, runOrBundle);
-        NativeRuntime.EnsureInitialized();
-        var (bundle, run) = RunFolderModel.Locate(runOrBundle);
-        var model = ModelBundle.Load(bundle).Model;
-        model.Precision = PrecisionChoices.Choose(model, options.Precision ?? RunFolderModel.RecordedPrecision(run), PrecisionWorkload.Inference, options.BatchSize, model.EvaluationSize).Precision;
+        var (model, bundle) = RunFolderModel.Load(runOrBundle, options.Precision, options.BatchSize);
         return new Predictor(new TorchBackend(model, ownsModel: true), options, bundle);
     }
 
@@ -100,63 +97,21 @@ public sealed class Predictor : IDisposable
     {
         var preprocessing = Preprocessing.ForEvaluation();
         var takesPixels = _backend.TakesPixels;
-        int size = preprocessing.InputSize, length = 3 * size * size;
-        var images = new Array?[paths.Length];
-        var errors = new string?[paths.Length];
-        Parallel.For(0, paths.Length,
-            new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveWorkers, CancellationToken = cancellationToken },
-            () => new SampleRenderer(preprocessing, Options.MaxPixels),
-            (i, _, renderer) =>
-            {
-                try
-                {
-                    if (takesPixels)
-                    {
-                        var pixels = new byte[length];
-                        renderer.RenderPixels(paths[i], pixels);
-                        images[i] = pixels;
-                    }
-                    else
-                    {
-                        var values = new float[length];
-                        renderer.Render(paths[i], null, values);
-                        images[i] = values;
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // One bad file is that file's result; it never fails the others.
-                    errors[i] = e.Message;
-                }
-                return renderer;
-            },
-            renderer => renderer.Dispose());
+        int size = preprocessing.InputSize;
+        var (images, errors) = PreparedImages.Render(paths, preprocessing, takesPixels, Options.EffectiveWorkers, Options.MaxPixels, cancellationToken);
 
         var readable = Enumerable.Range(0, paths.Length).Where(i => images[i] is not null).ToArray();
         var results = new ImagePrediction[paths.Length];
         for (int i = 0; i < paths.Length; i++) results[i] = new ImagePrediction(paths[i], ClassNames, null, errors[i]);
         if (readable.Length == 0) return results;
         var batch = takesPixels
-            ? new PredictionBatch(null, Concatenate(readable.Select(i => (byte[])images[i]!)), readable.Length, size)
-            : new PredictionBatch(Concatenate(readable.Select(i => (float[])images[i]!)), null, readable.Length, size);
+            ? new PredictionBatch(null, PreparedImages.Concatenate(readable.Select(i => (byte[])images[i]!)), readable.Length, size)
+            : new PredictionBatch(PreparedImages.Concatenate(readable.Select(i => (float[])images[i]!)), null, readable.Length, size);
         var probabilities = _backend.Probabilities(batch, Options);
         int classes = ClassNames.Count;
         for (int r = 0; r < readable.Length; r++)
             results[readable[r]] = new ImagePrediction(paths[readable[r]], ClassNames, probabilities.AsSpan(r * classes, classes).ToArray(), null);
         return results;
-    }
-
-    private static T[] Concatenate<T>(IEnumerable<T[]> rows)
-    {
-        var list = rows.ToList();
-        var flat = new T[list.Sum(r => r.Length)];
-        int offset = 0;
-        foreach (var row in list)
-        {
-            row.CopyTo(flat, offset);
-            offset += row.Length;
-        }
-        return flat;
     }
 
     private static PredictorOptions Validate(PredictorOptions? options)

@@ -40,6 +40,32 @@ internal static class RunFolderModel
     }
 
     /// <summary>
+    /// Loads the model a path names (<see cref="Locate"/>) for inference, in evaluation mode, in <paramref name="precision"/>
+    /// or, when null, the precision the run recorded (<see cref="RecordedPrecision"/>), so its outputs equal what the
+    /// run's evaluation computed. The caller owns the model.
+    /// </summary>
+    /// <param name="runOrBundle">A run folder or a <c>.holdout</c> bundle file.</param>
+    /// <param name="precision">The number format, or null for the run's own.</param>
+    /// <param name="batchSize">The batch size <see cref="Precision.Auto"/> measures with.</param>
+    /// <exception cref="HoldoutException">The path is neither, or the bundle is damaged.</exception>
+    public static (ImageClassifier Model, string Bundle) Load(string runOrBundle, Precision? precision, int batchSize)
+    {
+        Native.NativeRuntime.EnsureInitialized();
+        var (bundle, run) = Locate(runOrBundle);
+        var model = ModelBundle.Load(bundle).Model;
+        try
+        {
+            model.Precision = PrecisionChoices.Choose(model, precision ?? RecordedPrecision(run), PrecisionWorkload.Inference, batchSize, model.EvaluationSize).Precision;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return (model, bundle);
+    }
+
+    /// <summary>
     /// The precision a run computed in (its config's <c>effective.precision</c>), so serving it matches what it was
     /// evaluated with: auto for a bundle file or a folder without config, float32 for runs that predate the record.
     /// </summary>

@@ -7,7 +7,7 @@ public sealed class MaxPixelsCliTests
     [Fact]
     public void Should_offer_max_pixels_on_every_command_that_reads_images()
     {
-        foreach (var command in new[] { "train", "split", "doctor", "predict", "evaluate", "preview", "lr-find" })
+        foreach (var command in new[] { "train", "split", "doctor", "predict", "explain", "evaluate", "preview", "lr-find" })
         {
             var result = CliProcess.Run(command, "--help");
             Assert.True(result.ExitCode == 0, result.Output + result.Errors);
