@@ -13,13 +13,7 @@ public sealed class ReportCommandTests
     {
         // Given a copy of a finished tiny run without its report.html
         using var temp = new TempFolder();
-        var run = Path.Combine(temp.Path, "copied-run");
-        foreach (var file in Directory.GetFiles(TinyRun.Folder, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(run, Path.GetRelativePath(TinyRun.Folder, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        var run = CopyOfTinyRun(temp, "copied-run");
         var report = Path.Combine(run, "report.html");
         File.Delete(report);
         var accuracy = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!["test"]!["accuracy"]!.GetValue<double>();
@@ -27,12 +21,13 @@ public sealed class ReportCommandTests
         // When 'holdout report RUN' runs
         var result = CliProcess.Run("report", run);
 
-        // Then it exits 0, prints the report's path, and the report names the run, shows the test accuracy of
+        // Then it exits 0, prints the report's path, and the report names the dataset and model (the run below them), shows the test accuracy of
         // summary.json and every class
         Assert.True(result.ExitCode == 0, result.Output + result.Errors);
         Assert.Equal(report, result.Output.Trim());
         var html = File.ReadAllText(report);
-        Assert.Contains("<title>Holdout report: Holdout run copied-run</title>", html, StringComparison.Ordinal);
+        Assert.Contains("<title>data · simple CNN from scratch</title>", html, StringComparison.Ordinal);
+        Assert.Contains("run copied-run", html, StringComparison.Ordinal);
         var shown = (accuracy * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
         Assert.Contains($"<div class=\"value\">{shown}</div><div class=\"label\">test accuracy</div>", html, StringComparison.Ordinal);
         Assert.All(TinyImageFolder.Classes, c => Assert.Contains(c, html, StringComparison.Ordinal));
@@ -58,6 +53,19 @@ public sealed class ReportCommandTests
         Assert.Contains("is not a run folder: it has no config.json", OneLine(onEmpty.Errors), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", onMissing.Errors + onEmpty.Errors, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(empty, "report.html")));
+    }
+
+    /// <summary>A copy of the shared tiny run's folder (its gradcam/ folder included) under <paramref name="temp"/>.</summary>
+    private static string CopyOfTinyRun(TempFolder temp, string name)
+    {
+        var run = Path.Combine(temp.Path, name);
+        foreach (var file in Directory.GetFiles(TinyRun.Folder, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(run, Path.GetRelativePath(TinyRun.Folder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return run;
     }
 
     /// <summary>The console wraps long lines at spaces; the checks read the text as one line.</summary>
