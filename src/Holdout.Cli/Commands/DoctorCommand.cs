@@ -13,7 +13,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         public string Data { get; init; } = "";
 
         [CommandOption("--run <RUN>")]
-        [Description("A run folder from holdout train: audit its split.csv, probe its model/loaders/loss and read its history.csv.")]
+        [Description("A run folder from holdout train: audit its split.csv, probe its model/loaders/loss and read its history.csv. The findings are saved to RUN/doctor.json, which the run's report shows.")]
         public string? Run { get; init; }
 
         [CommandOption("--json")]
@@ -53,12 +53,19 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
             // Exit code 1 means "error findings" here, so a doctor that cannot run says so with 2.
             return CliErrors.Failure(e, CliErrors.UsageExitCode);
         }
+        // The run keeps the findings beside its other files, so its report.html can show them (holdout report RUN).
+        var saved = settings.Run is null ? null : report.SaveToRun(settings.Run);
         if (settings.Json)
         {
             Console.Out.WriteLine(report.ToJsonText());
             return report.ExitCode;
         }
         Render(report, clock.Elapsed.TotalSeconds);
+        if (saved is not null)
+        {
+            AnsiConsole.WriteLine();
+            AnsiConsole.MarkupLine($"[dim]Saved to {Markup.Escape(saved)}; 'holdout report {Markup.Escape(settings.Run!)}' shows these findings in report.html.[/]");
+        }
         return report.ExitCode;
     }
 

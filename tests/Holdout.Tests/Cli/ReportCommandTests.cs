@@ -55,6 +55,36 @@ public sealed class ReportCommandTests
         Assert.False(File.Exists(Path.Combine(empty, "report.html")));
     }
 
+    [Fact]
+    public void Should_keep_the_doctors_findings_in_the_run_folder_and_show_them_in_the_rebuilt_report()
+    {
+        // Given a copy of a finished tiny run that the doctor has not examined: its report has no doctor section
+        using var temp = new TempFolder();
+        var run = CopyOfTinyRun(temp, "examined-run");
+        Assert.DoesNotContain("<section id=\"doctor\">", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+
+        // When 'holdout doctor DATA --run RUN --json' examines it, then 'holdout report RUN' rebuilds the report
+        var doctor = CliProcess.Run("doctor", TinyRun.Data, "--run", run, "--json");
+        var report = CliProcess.Run("report", run);
+
+        // Then the run folder holds doctor.json: the findings printed, with when they were made, and no temporary file
+        Assert.True(doctor.ExitCode is 0 or 1, doctor.Output + doctor.Errors);
+        Assert.True(report.ExitCode == 0, report.Output + report.Errors);
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "doctor.json")))!.AsObject();
+        var printed = JsonNode.Parse(doctor.Output)!.AsObject();
+        Assert.Equal(printed["findings"]!.ToJsonString(), saved["findings"]!.ToJsonString());
+        Assert.NotNull(saved["created"]);
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+
+        // And the report shows them after the top losses and before the configuration, every finding's code with it
+        var html = File.ReadAllText(Path.Combine(run, "report.html"));
+        var section = html.IndexOf("<section id=\"doctor\">", StringComparison.Ordinal);
+        Assert.True(section > html.IndexOf("<section id=\"top-losses\">", StringComparison.Ordinal), "the doctor's findings are not after the gallery");
+        Assert.True(section < html.IndexOf("<section id=\"configuration\">", StringComparison.Ordinal), "the doctor's findings are not before the configuration");
+        foreach (var finding in saved["findings"]!.AsArray())
+            Assert.Contains($"<code>{finding!["code"]!.GetValue<string>()}</code>", html, StringComparison.Ordinal);
+    }
+
     /// <summary>A copy of the shared tiny run's folder (its gradcam/ folder included) under <paramref name="temp"/>.</summary>
     private static string CopyOfTinyRun(TempFolder temp, string name)
     {
