@@ -350,8 +350,9 @@ internal static class HtmlReport
         .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(176px, 1fr)); gap: 12px; }
         .gallery.explained { grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }
         .views { display: flex; gap: 6px; justify-content: center; }
-        .view { display: flex; flex-direction: column; align-items: center; font-size: 12px; color: var(--muted); min-width: 0; }
-        .gallery.explained img.thumb { max-width: 104px; max-height: 104px; }
+        .view { display: flex; flex-direction: column; align-items: center; flex: 0 1 104px; min-width: 0; font-size: 12px; line-height: 1.3; color: var(--muted); text-align: center; overflow-wrap: anywhere; }
+        .view .unreadable { width: 100%; }
+        .gallery.explained img.thumb { max-width: 100%; max-height: 104px; }
         figure { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
         figure.wrong { border-top: 4px solid var(--bad); }
         figure.right { border-top: 4px solid var(--good); }
