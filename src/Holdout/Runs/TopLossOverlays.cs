@@ -51,9 +51,10 @@ internal static class TopLossOverlays
         var explanations = GradCam.Explain(model, images, classes).Explanations;
 
         Directory.CreateDirectory(folder);
-        string Save(int image, string name)
+        // images[image] is the picture of evaluated sample 'row' (the true-class copies follow the predicted ones)
+        string Save(int image, int row, string name)
         {
-            var file = string.Create(CultureInfo.InvariantCulture, $"test-{top[image % top.Count].Index:D5}-{name}.png");
+            var file = string.Create(CultureInfo.InvariantCulture, $"test-{row:D5}-{name}.png");
             AtomicFile.WriteAllBytes(Path.Combine(folder, file), HeatmapOverlay.Png(images[image], preprocessing, explanations[image].Heatmap));
             return file;
         }
@@ -67,8 +68,8 @@ internal static class TopLossOverlays
                 ["path"] = samples[top[i].Index].Path,
                 ["true"] = metrics.ClassNames[top[i].TrueLabel],
                 ["predicted"] = metrics.ClassNames[top[i].PredictedLabel],
-                ["predicted_overlay"] = Save(i, "predicted"),
-                ["true_overlay"] = w < 0 ? null : Save(top.Count + w, "true"),
+                ["predicted_overlay"] = Save(i, top[i].Index, "predicted"),
+                ["true_overlay"] = w < 0 ? null : Save(top.Count + w, top[i].Index, "true"),
             });
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "index.json"), StrictJson.Write(new JsonObject { ["split"] = "test", ["images"] = entries }, RunConfig.Json));
