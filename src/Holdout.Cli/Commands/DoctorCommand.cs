@@ -54,7 +54,16 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
             return CliErrors.Failure(e, CliErrors.UsageExitCode);
         }
         // The run keeps the findings beside its other files, so its report.html can show them (holdout report RUN).
-        var saved = settings.Run is null ? null : report.SaveToRun(settings.Run);
+        string? saved = null;
+        try
+        {
+            if (settings.Run is not null) saved = report.SaveToRun(settings.Run);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The findings are printed either way; only the report's copy of them is missing.
+            Console.Error.WriteLine($"Warning: could not save the findings to the run folder ({e.Message}); its report will not show them.");
+        }
         if (settings.Json)
         {
             Console.Out.WriteLine(report.ToJsonText());
