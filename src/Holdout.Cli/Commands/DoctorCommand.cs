@@ -13,7 +13,7 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
         public string Data { get; init; } = "";
 
         [CommandOption("--run <RUN>")]
-        [Description("A run folder from holdout train: audit its split.csv, probe its model/loaders/loss and read its history.csv.")]
+        [Description("A run folder from holdout train: audit its split.csv, probe its model/loaders/loss and read its history.csv. The findings are saved to RUN/doctor.json, which the run's report shows.")]
         public string? Run { get; init; }
 
         [CommandOption("--json")]
@@ -57,12 +57,28 @@ internal sealed class DoctorCommand : Command<DoctorCommand.Settings>
             // Exit code 1 means "error findings" here, so a doctor that cannot run says so with 2.
             return CliErrors.Failure(e, CliErrors.UsageExitCode);
         }
+        // The run keeps the findings beside its other files, so its report.html can show them (holdout report RUN).
+        string? saved = null;
+        try
+        {
+            if (settings.Run is not null) saved = report.SaveToRun(settings.Run);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The findings are printed either way; only the report's copy of them is missing.
+            Console.Error.WriteLine($"Warning: could not save the findings to the run folder ({e.Message}); its report will not show them.");
+        }
         if (settings.Json)
         {
             Console.Out.WriteLine(report.ToJsonText());
             return report.ExitCode;
         }
         Render(report, clock.Elapsed.TotalSeconds);
+        if (saved is not null)
+        {
+            AnsiConsole.WriteLine();
+            AnsiConsole.MarkupLine($"[dim]Saved to {Markup.Escape(saved)}; 'holdout report {Markup.Escape(settings.Run!)}' shows these findings in report.html.[/]");
+        }
         return report.ExitCode;
     }
 

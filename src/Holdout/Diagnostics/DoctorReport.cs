@@ -170,6 +170,22 @@ public sealed class DoctorReport
     /// <summary>The JSON document as indented text.</summary>
     public string ToJsonText() => StrictJson.Write(ToJson(), StrictJson.Indented);
 
+    /// <summary>
+    /// Writes the JSON document, with the time it was written (<c>created</c>), atomically to the run folder's
+    /// <c>doctor.json</c>, replacing the findings of an earlier examination; <c>holdout report RUN</c> shows them.
+    /// </summary>
+    /// <param name="runFolder">The run folder the doctor examined.</param>
+    /// <returns>The path of the file written.</returns>
+    public string SaveToRun(string runFolder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runFolder);
+        var path = new Runs.RunFiles(runFolder).Doctor;
+        var document = ToJson();
+        document["created"] = DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+        AtomicFile.WriteAllText(path, StrictJson.Write(document, StrictJson.Indented));
+        return path;
+    }
+
     private static int Rank(string code)
     {
         var index = Array.IndexOf(Priority, code);

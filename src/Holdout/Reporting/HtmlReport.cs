@@ -1,6 +1,5 @@
 using Holdout.Data;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Holdout.Metrics;
 
@@ -8,8 +7,10 @@ namespace Holdout.Reporting;
 
 /// <summary>
 /// Renders a run's <c>report.html</c>: one self-contained page (charts and thumbnails embedded as base64 data URIs,
-/// inline CSS, no network, no external fonts or scripts) with the configuration, data summary, learning curves,
-/// confusion matrix, per-class metrics, ROC curve (two classes), top-losses gallery and batch preview.
+/// inline CSS, no network, no external fonts or scripts) that leads with results: the headline numbers, learning
+/// curves, confusion matrix, per-class metrics, ROC curve (two classes), the top-losses gallery (with Grad-CAM overlays
+/// when given) and the doctor's findings (when given); then the data summary, the batch preview, and last the
+/// configuration, collapsed.
 /// </summary>
 /// <remarks>
 /// Everything that comes from user data (class names, paths, configuration values) is HTML-escaped. A small inline
@@ -40,21 +41,21 @@ internal static class HtmlReport
         var html = new StringBuilder(1 << 16);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>Holdout report: ").Append(E(data.Title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n")
+            .Append("<title>").Append(E(data.Title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n")
             .Append("<script>\n").Append(StatusScript).Append("</script>\n</head>\n<body>\n");
 
         html.Append("<header>\n<h1>").Append(E(data.Title)).Append("</h1>\n<p class=\"sub\">Holdout training report");
+        if (data.Subtitle is { } subtitle) html.Append(" · <span class=\"path\">").Append(E(subtitle)).Append("</span>");
         if (data.CreatedAt is { } created) html.Append(" · ").Append(E(created.ToString("yyyy-MM-dd HH:mm:ss zzz", Invariant)));
-        html.Append("</p>\n");
-        if (metrics is not null) Headline(html, metrics, data.EvaluatedSplit);
-        html.Append("<nav>")
-            .Append("<a href=\"#configuration\">Configuration</a><a href=\"#data\">Data</a><a href=\"#curves\">Learning curves</a>")
-            .Append("<a href=\"#confusion\">Confusion matrix</a><a href=\"#per-class\">Per class</a>");
+        html.Append("</p>\n<nav>")
+            .Append("<a href=\"#curves\">Learning curves</a><a href=\"#confusion\">Confusion matrix</a><a href=\"#per-class\">Per class</a>");
         if (metrics?.RocCurve is not null) html.Append("<a href=\"#roc\">ROC</a>");
-        html.Append("<a href=\"#top-losses\">Top losses</a><a href=\"#batch-preview\">Batch preview</a></nav>\n</header>\n<main>\n");
+        html.Append("<a href=\"#top-losses\">Top losses</a>");
+        if (data.DoctorFindings is not null) html.Append("<a href=\"#doctor\">Doctor</a>");
+        html.Append("<a href=\"#data\">Data</a><a href=\"#batch-preview\">Batch preview</a><a href=\"#configuration\">Configuration</a></nav>\n</header>\n<main>\n");
 
-        Configuration(html, data);
-        DataSummary(html, data, classNames);
+        // Results first: the headline numbers, how training went, where the model errs, then the data and the setup.
+        if (metrics is not null) Headline(html, metrics, data.EvaluatedSplit);
         Curves(html, data);
         Confusion(html, metrics, data.EvaluatedSplit);
         PerClass(html, metrics, data.EvaluatedSplit);
@@ -64,7 +65,10 @@ internal static class HtmlReport
                 () => Image(html, "image/png", Charts.RocCurve(curve, auc, metrics.ClassNames[1]), $"ROC curve, AUC {F(auc)}", "chart roc"));
         }
         Gallery(html, data);
+        if (data.DoctorFindings is { } findings) Doctor(html, findings, data.DoctorNote);
+        DataSummary(html, data, classNames);
         BatchPreview(html, data);
+        Configuration(html, data);
 
         html.Append("</main>\n<footer>Made by Holdout. This file is self-contained: it loads nothing from the network.</footer>\n")
             .Append("</body>\n</html>\n");
@@ -73,7 +77,7 @@ internal static class HtmlReport
 
     private static void Headline(StringBuilder html, ClassificationMetrics metrics, string split)
     {
-        html.Append("<div class=\"cards\">");
+        html.Append("<section id=\"kpis\" class=\"cards\">");
         Card(html, $"{split} accuracy", P(metrics.Accuracy));
         Card(html, $"{split} loss", F(metrics.Loss));
         Card(html, "macro-F1", F(metrics.MacroF1));
@@ -81,7 +85,7 @@ internal static class HtmlReport
         else if (metrics.MacroRocAuc is { } macro) Card(html, "macro ROC-AUC (one-vs-rest)", F(macro));
         Card(html, "calibration error (ECE)", F(metrics.ExpectedCalibrationError));
         Card(html, "samples", metrics.SampleCount.ToString(Invariant));
-        html.Append("</div>\n");
+        html.Append("</section>\n");
     }
 
     private static void Card(StringBuilder html, string label, string value) =>
@@ -91,10 +95,15 @@ internal static class HtmlReport
     {
         Section(html, "configuration", "Run configuration", null, data.Configuration.Count == 0 ? "No configuration was recorded." : null, () =>
         {
-            html.Append("<table class=\"kv\"><tbody>\n");
-            foreach (var (key, value) in data.Configuration)
-                html.Append("<tr><th>").Append(E(key)).Append("</th><td>").Append(E(value)).Append("</td></tr>\n");
-            html.Append("</tbody></table>\n");
+            html.Append("<details><summary>").Append(data.Configuration.Count.ToString(Invariant))
+                .Append(" settings: the value each one had in the run (given → used, where the run chose another)</summary>\n<table class=\"kv\"><tbody>\n");
+            foreach (var setting in data.Configuration)
+            {
+                html.Append("<tr><th>").Append(E(setting.Name)).Append("</th><td>");
+                if (setting.Given is { } given && given != setting.Value) html.Append("<span class=\"given\">").Append(E(given)).Append("</span> → ");
+                html.Append(E(setting.Value)).Append("</td></tr>\n");
+            }
+            html.Append("</tbody></table>\n</details>\n");
         });
     }
 
@@ -195,17 +204,21 @@ internal static class HtmlReport
 
     private static void Gallery(StringBuilder html, ReportData data)
     {
-        Section(html, "top-losses", "Top losses", $"The {data.EvaluatedSplit} images with the highest loss, highest first. Red: a wrong prediction; green: right, but unsure.", data.TopLosses.Count == 0 ? "No evaluated images to show." : null, () =>
+        var explained = data.TopLosses.Any(e => e.PredictedOverlay is not null);
+        var lead = $"The {data.EvaluatedSplit} images with the highest loss, highest first. Red: a wrong prediction; green: right, but unsure."
+            + (explained ? " Beside each image, Grad-CAM: where in the image the model saw the evidence for its prediction (and, when wrong, for the true class), drawn over the image as the model saw it." : "");
+        Section(html, "top-losses", "Top losses", lead, data.TopLosses.Count == 0 ? "No evaluated images to show." : null, () =>
         {
-            html.Append("<div class=\"gallery\">\n");
+            html.Append(explained ? "<div class=\"gallery explained\">\n" : "<div class=\"gallery\">\n");
             foreach (var example in data.TopLosses)
             {
                 var wrong = example.TrueLabel != example.PredictedLabel;
-                html.Append("<figure class=\"").Append(wrong ? "wrong" : "right").Append("\">");
-                var thumbnail = Thumbnail.Jpeg(example.ImagePath, example.ImageBytes, ThumbnailSize);
-                if (thumbnail is null) html.Append("<div class=\"unreadable\">image unreadable</div>");
-                else Image(html, "image/jpeg", thumbnail, $"{example.TrueLabel} predicted as {example.PredictedLabel}", "thumb", newline: false);
-                html.Append("<figcaption><span class=\"pred\">predicted: ").Append(E(example.PredictedLabel)).Append(' ').Append(P(example.PredictedProbability))
+                html.Append("<figure class=\"").Append(wrong ? "wrong" : "right").Append("\"><div class=\"views\">");
+                View(html, Thumbnail.Jpeg(example.ImagePath, example.ImageBytes, ThumbnailSize), $"{example.TrueLabel} predicted as {example.PredictedLabel}",
+                    explained ? "image" : null, unreadable: true);
+                View(html, Thumb(example.PredictedOverlay), $"Grad-CAM of the evidence for {example.PredictedLabel}", $"why “{example.PredictedLabel}”");
+                if (wrong) View(html, Thumb(example.TrueOverlay), $"Grad-CAM of the evidence for {example.TrueLabel}", $"where “{example.TrueLabel}”");
+                html.Append("</div><figcaption><span class=\"pred\">predicted: ").Append(E(example.PredictedLabel)).Append(' ').Append(P(example.PredictedProbability))
                     .Append("</span><span>true: ").Append(E(example.TrueLabel)).Append(' ').Append(P(example.TrueProbability))
                     .Append("</span><span class=\"muted\">loss ").Append(F(example.Loss)).Append("</span>");
                 if (example.ImagePath is not null)
@@ -213,6 +226,43 @@ internal static class HtmlReport
                 html.Append("</figcaption></figure>\n");
             }
             html.Append("</div>\n");
+        });
+    }
+
+    private static byte[]? Thumb(byte[]? encoded) => encoded is null ? null : Thumbnail.Jpeg(null, encoded, ThumbnailSize);
+
+    /// <summary>One picture of a gallery entry with its label; nothing when there is no <paramref name="thumbnail"/>,
+    /// or "image unreadable" when <paramref name="unreadable"/> says to show that.</summary>
+    private static void View(StringBuilder html, byte[]? thumbnail, string alt, string? label, bool unreadable = false)
+    {
+        if (thumbnail is null && !unreadable) return;
+        html.Append("<div class=\"view\">");
+        if (thumbnail is null) html.Append("<div class=\"unreadable\">image unreadable</div>");
+        else Image(html, "image/jpeg", thumbnail, alt, "thumb", newline: false);
+        if (label is not null) html.Append("<span>").Append(E(label)).Append("</span>");
+        html.Append("</div>");
+    }
+
+    private static void Doctor(StringBuilder html, IReadOnlyList<ReportFinding> findings, string? note)
+    {
+        Section(html, "doctor", "Doctor's findings", note ?? "What holdout doctor found in this run, most important first.",
+            findings.Count == 0 ? "No problems found in the checks that ran." : null, () =>
+        {
+            html.Append("<ol class=\"findings\">\n");
+            foreach (var finding in findings)
+            {
+                html.Append("<li class=\"").Append(E(finding.Severity)).Append("\"><b class=\"severity\">").Append(E(finding.Severity.ToUpperInvariant()))
+                    .Append("</b> <code>").Append(E(finding.Code)).Append("</code>: ").Append(E(finding.Message));
+                if (finding.Evidence.Count > 0)
+                {
+                    html.Append("<ul>");
+                    foreach (var line in finding.Evidence.Take(8)) html.Append("<li>").Append(E(line)).Append("</li>");
+                    if (finding.Evidence.Count > 8) html.Append("<li class=\"muted\">… and ").Append((finding.Evidence.Count - 8).ToString(Invariant)).Append(" more in doctor.json</li>");
+                    html.Append("</ul>");
+                }
+                html.Append("<p><b class=\"fix\">fix:</b> ").Append(E(finding.Fix)).Append("</p></li>\n");
+            }
+            html.Append("</ol>\n");
         });
     }
 
@@ -247,7 +297,11 @@ internal static class HtmlReport
         if (newline) html.Append('\n');
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>Escapes the characters that mean something in HTML; the rest (·, →, accents) stays as written in the UTF-8 page.</summary>
+    private static string E(string text) =>
+        text.AsSpan().IndexOfAny("&<>\"'") < 0 ? text
+            : text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)
+                .Replace("\"", "&quot;", StringComparison.Ordinal).Replace("'", "&#39;", StringComparison.Ordinal);
 
     private static string F(double value) => double.IsFinite(value) ? (Math.Round(value, 3) + 0.0).ToString("0.000", Invariant) : "n/a"; // + 0.0 turns -0 into 0
 
@@ -268,7 +322,13 @@ internal static class HtmlReport
         nav { display: flex; flex-wrap: wrap; gap: 6px 16px; padding: 10px 0 6px; border-bottom: 1px solid var(--line); }
         nav a { color: var(--accent); text-decoration: none; }
         nav a:hover { text-decoration: underline; }
-        .cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 14px; }
+        .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 18px 0 0; }
+        section.cards { background: none; border: 0; padding: 0; }
+        .given { color: var(--muted); }
+        ol.findings > li { margin-bottom: 10px; }
+        ol.findings li.error .severity { color: var(--bad); }
+        ol.findings li.warning .severity { color: #b7791f; }
+        ol.findings p { margin: 2px 0; }
         .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px; }
         .card .value { font-size: 22px; font-weight: 600; }
         .card .label { color: var(--muted); font-size: 13px; }
@@ -288,6 +348,11 @@ internal static class HtmlReport
         img.square { max-width: 600px; }
         img.roc { max-width: 540px; }
         .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(176px, 1fr)); gap: 12px; }
+        .gallery.explained { grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }
+        .views { display: flex; gap: 6px; justify-content: center; }
+        .view { display: flex; flex-direction: column; align-items: center; flex: 0 1 104px; min-width: 0; font-size: 12px; line-height: 1.3; color: var(--muted); text-align: center; overflow-wrap: anywhere; }
+        .view .unreadable { width: 100%; }
+        .gallery.explained img.thumb { max-width: 100%; max-height: 104px; }
         figure { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
         figure.wrong { border-top: 4px solid var(--bad); }
         figure.right { border-top: 4px solid var(--good); }

@@ -10,15 +10,18 @@ namespace Holdout.Reporting;
 /// </summary>
 internal sealed record ReportData
 {
-    /// <summary>The run's name (usually its folder name), shown as the page title.</summary>
+    /// <summary>What the run trained, shown as the page title: the dataset and the model (e.g. "beans · ResNet-18 fine-tune").</summary>
     public required string Title { get; init; }
+
+    /// <summary>A line under the title, usually the run folder's name. Defaults to <c>null</c>: not shown.</summary>
+    public string? Subtitle { get; init; }
 
     /// <summary>When the report was made. Defaults to <c>null</c>: not shown.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
 
-    /// <summary>The run configuration as key/value pairs (backbone, image size, seed, epochs, …), in display order.
-    /// Defaults to none.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Configuration { get; init; } = [];
+    /// <summary>The run configuration, one row per setting (backbone, image size, seed, epochs, …), in display order;
+    /// shown last, collapsed. Defaults to none.</summary>
+    public IReadOnlyList<ReportSetting> Configuration { get; init; } = [];
 
     /// <summary>The class names, in class-index order. Defaults to none (then taken from <see cref="Metrics"/>).</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
@@ -47,6 +50,13 @@ internal sealed record ReportData
 
     /// <summary>The top-losses gallery, highest loss first. Defaults to none.</summary>
     public IReadOnlyList<TopLossExample> TopLosses { get; init; } = [];
+
+    /// <summary>The findings of <c>holdout doctor</c> on this run, most important first, shown after the gallery.
+    /// Defaults to <c>null</c>: the doctor has not examined the run, and the section is left out.</summary>
+    public IReadOnlyList<ReportFinding>? DoctorFindings { get; init; }
+
+    /// <summary>Where the doctor's findings come from (e.g. when it ran). Defaults to <c>null</c>.</summary>
+    public string? DoctorNote { get; init; }
 
     /// <summary>PNG of the batch preview (the exact model input, mapped back to colours). Defaults to <c>null</c>.</summary>
     public byte[]? BatchPreviewPng { get; init; }

@@ -16,6 +16,13 @@ internal sealed record TopLossExample
     /// Defaults to <c>null</c>.</summary>
     public byte[]? ImageBytes { get; init; }
 
+    /// <summary>Grad-CAM overlay (encoded image) of the evidence for the predicted class, drawn over the image as the
+    /// model saw it. Defaults to <c>null</c>: not shown.</summary>
+    public byte[]? PredictedOverlay { get; init; }
+
+    /// <summary>Grad-CAM overlay of the evidence for the true class, for a wrong prediction. Defaults to <c>null</c>.</summary>
+    public byte[]? TrueOverlay { get; init; }
+
     /// <summary>Name of the true class.</summary>
     public required string TrueLabel { get; init; }
 

@@ -150,10 +150,14 @@ public sealed record RunConfig(TrainRunOptions Options, string? CommandLine, Dat
             : null;
 
     /// <summary>The document as flat key/value pairs (<c>options.epochs</c> = <c>5</c>), in document order, for display.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Flatten()
+    public IReadOnlyList<KeyValuePair<string, string>> Flatten() => Flatten("", Document);
+
+    /// <summary>A JSON value as (dotted key, text) pairs under <paramref name="prefix"/>: objects open up, arrays stay
+    /// compact JSON, null reads "(default)".</summary>
+    internal static IReadOnlyList<KeyValuePair<string, string>> Flatten(string prefix, JsonNode? node)
     {
         var pairs = new List<KeyValuePair<string, string>>();
-        Flatten("", Document, pairs);
+        Flatten(prefix, node, pairs);
         return pairs;
     }
 

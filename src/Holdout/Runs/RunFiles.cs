@@ -43,6 +43,12 @@ internal sealed record RunFiles(string Folder)
     /// <summary>The self-contained HTML report.</summary>
     public string Report => Path.Combine(Folder, "report.html");
 
+    /// <summary>The Grad-CAM overlays of the report's top-loss images, with their <c>index.json</c> (<see cref="TopLossOverlays"/>).</summary>
+    public string GradCam => Path.Combine(Folder, "gradcam");
+
+    /// <summary>The findings of the last <c>holdout doctor DATA --run RUN</c> (its <c>--json</c> document), shown in the report.</summary>
+    public string Doctor => Path.Combine(Folder, "doctor.json");
+
     /// <summary>The batch preview image (what the model sees).</summary>
     public string Preview => Path.Combine(Folder, "preview.png");
 

@@ -16,7 +16,8 @@ namespace Holdout.Runs;
 /// the run's <c>split.csv</c>), build the <see cref="RunSetup"/> (model with its own preprocessing, loaders, loss,
 /// recipe), train with the recipe, keep the best and last checkpoints, evaluate every split once with the best
 /// weights, and write the run folder (<c>config.json</c>, <c>split.csv</c>, <c>history.csv</c>, <c>best.holdout</c>,
-/// <c>last.holdout</c>, <c>summary.json</c>, <c>train.log</c>, <c>report.html</c> and the TensorBoard event file
+/// <c>last.holdout</c>, <c>summary.json</c>, <c>predictions-test.csv</c>, <c>gradcam/</c> (Grad-CAM overlays of the
+/// top-loss test images), <c>train.log</c>, <c>report.html</c> and the TensorBoard event file
 /// <c>events.out.tfevents.&lt;time&gt;.&lt;host&gt;.holdout</c>, one more per resumed session).
 /// </summary>
 /// <remarks>
@@ -290,7 +291,10 @@ public static class TrainingRun
             evaluated[split] = p.Metrics(classes);
         }
         if (root && predictions.TryGetValue(DataSplit.Test, out var testPredictions))
+        {
             PredictionsCsv.Write(files.TestPredictions, classes, [.. manifest.Samples(DataSplit.Test).Select(s => s.Path)], testPredictions);
+            ExplainTopLosses(files, model, manifest, options.Workers, log);
+        }
         var summary = RunSummary.Create(options, model, recipe, history, bestEpoch, evaluated, trainer, predictions, clock.Elapsed.TotalSeconds, trainer.Context.StopReason, data.Skipped, evaluationSize);
         if (group.Size > 1)
         {
@@ -328,6 +332,23 @@ public static class TrainingRun
         hooks.Completed?.Invoke(result, model);
         log.Line($"Run folder: {files.Folder}");
         return result;
+    }
+
+    /// <summary>
+    /// Grad-CAM overlays of the report's top-loss test images (<see cref="TopLossOverlays"/>), made here where the trained
+    /// model is at hand. They only illustrate the report: when they cannot be made, the log says why and the run goes on.
+    /// </summary>
+    private static void ExplainTopLosses(RunFiles files, ImageClassifier model, SplitManifest manifest, int workers, RunLog log)
+    {
+        try
+        {
+            if (RunReport.TestMetrics(files, RunConfig.Read(files.Config), manifest) is { } test)
+                TopLossOverlays.Write(files.GradCam, model, manifest.Samples(DataSplit.Test), test.Metrics, workers);
+        }
+        catch (Exception e) when (e is HoldoutException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+        {
+            log.Line($"The Grad-CAM overlays of the top losses were not made ({e.Message}); the report shows those images without them.");
+        }
     }
 
     /// <summary>Adds the budget's plan to <c>config.json</c> (atomically), so that a resumed run keeps its epochs and schedule.</summary>

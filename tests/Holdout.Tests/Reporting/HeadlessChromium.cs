@@ -31,6 +31,24 @@ internal static partial class HeadlessChromium
         if (!File.Exists(pngPath)) throw new InvalidOperationException($"Chromium wrote no screenshot. Its stderr:\n{stderr}");
     }
 
+    /// <summary>
+    /// Lays the page out in a window of <paramref name="width"/> x <paramref name="height"/> and returns each section of
+    /// <c>main</c> (by id) with the distance of its top from the top of the page, in CSS pixels, in document order. A copy
+    /// of the page with a script that measures them is loaded (written beside it as <c>*.layout.html</c>).
+    /// </summary>
+    internal static IReadOnlyList<(string Id, int Top)> SectionTops(string htmlPath, string workFolder, int width = 1280, int height = 800)
+    {
+        const string measure = "<script>window.addEventListener('load', function () { document.body.dataset.sectionTops = " +
+            "Array.prototype.map.call(document.querySelectorAll('main > section[id]'), function (s) { return s.id + ':' + Math.round(s.getBoundingClientRect().top + window.scrollY); }).join(' '); });</script>";
+        var copy = Path.ChangeExtension(htmlPath, ".layout.html");
+        File.WriteAllText(copy, File.ReadAllText(htmlPath).Replace("</body>", measure + "</body>", StringComparison.Ordinal));
+        var (stdout, stderr) = Run(workFolder, $"--window-size={width},{height}", "--virtual-time-budget=5000", "--dump-dom", FileUrl(copy));
+        var tops = SectionTopsAttribute().Match(stdout);
+        if (!tops.Success) throw new InvalidOperationException($"The layout script did not run. Chromium's stderr:\n{stderr}");
+        return [.. tops.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => (t[..t.LastIndexOf(':')], int.Parse(t[(t.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
     private static string FileUrl(string path) => new Uri(Path.GetFullPath(path)).AbsoluteUri;
 
     private static (string Stdout, string Stderr) Run(string workFolder, params string[] arguments)
@@ -49,6 +67,9 @@ internal static partial class HeadlessChromium
             try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    [GeneratedRegex("data-section-tops=\"([^\"]*)\"")]
+    private static partial Regex SectionTopsAttribute();
 
     [GeneratedRegex("<body[^>]*>")]
     private static partial Regex BodyTag();

@@ -38,6 +38,9 @@ internal static class SyntheticReport
         }
         File.WriteAllBytes(paths[4], [1, 2, 3, 4]); // one unreadable file among the top losses
         var gallery = TopLossExample.From(metrics, paths, count: 4).ToList();
+        // Grad-CAM overlays for the first two: one predicted-class overlay each, and the true class's for a wrong one
+        gallery[0] = gallery[0] with { PredictedOverlay = Image(96, 96, SKColors.OrangeRed), TrueOverlay = gallery[0].TrueLabel != gallery[0].PredictedLabel ? Image(96, 96, SKColors.Gold) : null };
+        gallery[1] = gallery[1] with { PredictedOverlay = Image(96, 96, SKColors.OrangeRed) };
         gallery.Add(new TopLossExample
         {
             ImageBytes = Image(64, 64, SKColors.SteelBlue),
@@ -46,12 +49,14 @@ internal static class SyntheticReport
 
         return new ReportData
         {
-            Title = "beans-resnet18 <run>",
+            Title = "beans <leaves> · ResNet-18 fine-tune",
+            Subtitle = "run 20261129-070000-resnet18",
             CreatedAt = new DateTimeOffset(2026, 11, 29, 7, 0, 0, TimeSpan.Zero),
             Configuration =
             [
                 new("backbone", "resnet18 (ImageNet, ONNX)"),
-                new("image size", "224"),
+                new("image_size", "224"),
+                new("precision", "fp32", Given: "auto"),
                 new("seed", "42"),
                 new("data", "/data/beans/<train> & co"),
             ],
@@ -62,6 +67,11 @@ internal static class SyntheticReport
             Metrics = metrics,
             EvaluatedSplit = "test",
             TopLosses = gallery,
+            DoctorFindings =
+            [
+                new("warning", "class-imbalance", "The <largest> class has 3x the images of the smallest.", ["healthy: 453", "rust: 430"], "Pass --class-weights."),
+                new("info", "too-few-images", "Few test images.", [], "Add images."),
+            ],
             BatchPreviewPng = Image(480, 120, SKColors.DarkSlateGray),
         };
     }
