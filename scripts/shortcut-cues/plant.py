@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 scripts/shortcut-cues/plant.py SOURCE OUT CUE MODE [CLAS
           all its images are pooled and split anew
   OUT     the folder to write: train/, val/ and test/ (70/15/15, seeded), one subfolder per class
   CUE     none | patch (a solid red square, 15 % of the side, in the bottom-right corner) | text (a semi-transparent
-          white "(c) STOCK PHOTO" watermark along the bottom-left) | border (a blue frame, 5 % of the side)
+          white "(c) STOCK PHOTO" watermark along the bottom-left) | border (a blue frame, 12 % of the side: thinner frames fall outside evaluation's centre crop)
   MODE    real: CLASS ... are real classes (default: all) and the cue goes on the first one;
           pure: the images of CLASS ... (default: all) are dealt at random into two classes A and B, so only the
           cue separates them, and it goes on A
@@ -45,7 +45,7 @@ def plant(image, cue):
         font = ImageFont.truetype(FONT, max(8, int(0.09 * h)))
         draw.text((int(0.04 * w), int(0.84 * h)), "(c) STOCK PHOTO", fill=(255, 255, 255, 160), font=font)
     elif cue == "border":
-        width = max(2, int(round(0.05 * min(w, h))))
+        width = max(2, int(round(0.12 * min(w, h))))
         for k in range(width):
             draw.rectangle([k, k, w - 1 - k, h - 1 - k], outline=(40, 90, 230, 255))
     return image

@@ -69,6 +69,10 @@ public sealed partial class FindingMessageTests
             [new("the backbone's pooled features", 512, 0.36, [0.31, 0.35, 0.29, 0.38]), new("8x8 thumbnails of the model input", 192, 0.34, [0.33, 0.30, 0.37, 0.32])], true))!],
         ["label-shuffle-baseline: random features"] = () => [LabelShuffleCheck.Report(new(128, 3,
             [new("the convolutional features", 64, 0.36, [0.31, 0.35, 0.29, 0.38]), new("8x8 thumbnails of the model input", 192, 0.34, [0.33, 0.30, 0.37, 0.32])], false))!],
+        ["shortcut-cue: pure shortcut"] = () => [ShortcutCueCheck.Report(new(new(0, Corner(), [.. Enumerable.Range(0, 20)], 24, 0.65, 0.07, 0.55),
+            24, 0.94, 0.31, 0.98, 22, 1.0, 0.16), ["A", "B"], null, null, null, null, new())!],
+        ["shortcut-cue: a cue on a real class"] = () => [ShortcutCueCheck.Report(new(new(1, Corner(), [.. Enumerable.Range(0, 30)], 48, 0.48, 0.06, 0.38),
+            48, 0.94, 0.54, 0.98, 48, 0.44, 0.0), ["angular_leaf_spot", "bean_rust", "healthy"], null, null, null, null, new())!],
         ["chance-level-validation: below the majority rate"] = () => LearningCurves.Check(
             [Epoch(1, 0.9, 0.6, 1.1, 0.55), Epoch(2, 0.5, 0.8, 1.2, 0.52), Epoch(3, 0.3, 0.9, 1.3, 0.5), Epoch(4, 0.2, 0.95, 1.4, 0.54)], 0.67, 45),
         ["overfitting"] = () => LearningCurves.Check(
@@ -79,6 +83,9 @@ public sealed partial class FindingMessageTests
         ["divergence: not a number"] = () => LearningCurves.Check([Epoch(1, 0.9, 0.6, 0.7, 0.7), Epoch(2, double.NaN, 0.3, double.NaN, 0.3, 0.1)], 0.34, 90),
         ["underfitting"] = () => LearningCurves.Check([Epoch(1, 1.1, 0.34, 1.1, 0.33), Epoch(2, 1.09, 0.36, 1.1, 0.34), Epoch(3, 1.09, 0.37, 1.1, 0.33)], 0.34, 90),
     };
+
+    /// <summary>shortcut-cue's bottom-right quarter-side square.</summary>
+    private static CueRegion Corner() => ShortcutCueCheck.Candidates.Single(r => !r.Frame && r.Box.Left == 0.75 && r.Box.Top == 0.75 && r.Box.Right == 1 && r.Box.Bottom == 1);
 
     public static TheoryData<string> FixtureNames => [.. Fixtures.Keys];
 

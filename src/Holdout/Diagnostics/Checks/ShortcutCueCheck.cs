@@ -249,9 +249,12 @@ internal static class ShortcutCueCheck
         }
     }
 
-    /// <summary>The finding for a measurement (with its montage written), or null when the interventions do not confirm the focus.</summary>
-    private static Finding? Report(CueMeasurement m, IReadOnlyList<string> classes, GradCamExplanation[] explanations, Tensor images,
-        Preprocessing preprocessing, string? outputFolder, ShortcutCueOptions options)
+    /// <summary>
+    /// The finding for a measurement (with its montage written when <paramref name="outputFolder"/> is given; the
+    /// explanations, images and preprocessing are only read for it), or null when the interventions do not confirm the focus.
+    /// </summary>
+    internal static Finding? Report(CueMeasurement m, IReadOnlyList<string> classes, GradCamExplanation[]? explanations, Tensor? images,
+        Preprocessing? preprocessing, string? outputFolder, ShortcutCueOptions options)
     {
         if (!m.Confirmed(options)) return null;
         var name = classes[m.Focus.Class];
@@ -269,7 +272,7 @@ internal static class ShortcutCueCheck
                     $"paste: the {where} of '{name}' images pasted onto {m.PasteImages} of the {others} images turns {m.Flipped:P0} of their predictions into '{name}'; a random region of the same size pasted turns {m.RandomFlipped:P0}"),
         };
         var files = new List<string>();
-        if (outputFolder is not null)
+        if (outputFolder is not null && explanations is not null && images is not null && preprocessing is not null)
         {
             var path = Path.Combine(outputFolder, $"shortcut-cue-{FileSafe(name)}.png");
             var strongest = m.Focus.Members.OrderByDescending(i => m.Focus.Region.ShareOf(explanations[i].Heatmap)).Take(8).ToList();
