@@ -165,7 +165,8 @@ internal static class ShortcutCueCheck
                     var share = Median(members.Select(i => shares[i][r]));
                     var other = otherMedian[r];
                     var localised = share >= Math.Max(options.MinShare, Math.Min(options.MinLift * region.Area, options.MaxShareBar));
-                    var specific = share - other >= options.MinSpecificity && share >= 2 * other;
+                    // at least 0.2 above the other classes, and either twice their share or half of what they leave (large regions such as the border)
+                    var specific = share - other >= options.MinSpecificity && share - other >= Math.Min(other, (1 - other) / 2);
                     if (!localised || !specific) continue;
                     var fraction = members.Length / (double)mine.Length;
                     found.Add(new CueFocus(c, region, members, mine.Length, share, other, (share - other) * Math.Sqrt(fraction)));
