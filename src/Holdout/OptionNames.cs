@@ -4,8 +4,8 @@ namespace Holdout;
 
 /// <summary>
 /// The names options and their values have on the command line and in <c>config.json</c>: kebab-case
-/// (<c>fine-tune</c>, <c>one-cycle</c>, <c>simple-cnn</c>), with ResNets written as users write them
-/// (<c>resnet18</c>, not <c>res-net18</c>). The library owns these names; the CLI only reads them from here.
+/// (<c>fine-tune</c>, <c>one-cycle</c>, <c>simple-cnn</c>), with architectures written as users write them
+/// (<c>resnet18</c>, <c>efficientnet-b0</c>, <c>mobilenet-v3-large</c>, <c>convnext-tiny</c>). The library owns these names; the CLI only reads them from here.
 /// </summary>
 public static class OptionNames
 {
@@ -36,6 +36,9 @@ public static class OptionNames
     private sealed class KebabPolicy : JsonNamingPolicy
     {
         public override string ConvertName(string name) =>
-            KebabCaseLower.ConvertName(name).Replace("res-net", "resnet", StringComparison.Ordinal);
+            KebabCaseLower.ConvertName(name).Replace("res-net", "resnet", StringComparison.Ordinal)
+                .Replace("efficient-net", "efficientnet", StringComparison.Ordinal)
+                .Replace("mobile-net", "mobilenet", StringComparison.Ordinal)
+                .Replace("conv-ne-xt", "convnext", StringComparison.Ordinal);
     }
 }

@@ -234,6 +234,7 @@ public sealed class BatchLoader : IBatchSource
                 var length = renderer.Length;
                 var augmentation = _loader._augmentation;
                 var evalResize = _loader._preprocessing.EvalResize;
+                var evalCrop = _loader._preprocessing.EvalCrop;
                 var seed = _loader._options.Seed;
                 while (true)
                 {
@@ -257,7 +258,7 @@ public sealed class BatchLoader : IBatchSource
                     var sampleIndex = _order[position];
                     var sample = _loader._samples[sampleIndex];
                     Func<int, int, AugmentationParameters>? draw = augmentation.IsEnabled
-                        ? (w, h) => Augmentation.Draw(augmentation, seed, _epoch, sampleIndex, w, h, evalResize)
+                        ? (w, h) => Augmentation.Draw(augmentation, seed, _epoch, sampleIndex, w, h, evalResize, evalCrop)
                         : null;
                     renderer.Render(sample.Path, draw, slot.Images.AsSpan(within * length, length));
                     lock (_gate)

@@ -3,7 +3,8 @@ namespace Holdout.Imaging;
 /// <summary>
 /// Draws the changes for one sample. Training draws from a generator seeded by (seed, epoch, sample index) only, so
 /// the same run gives the same images whatever the thread timing or worker count; evaluation is fixed: the
-/// <see cref="EvalResize"/> region (centre crop of 0.875 of the shorter side, or the whole image), nothing random.
+/// <see cref="EvalResize"/> region (a centre crop of the shorter side, 0.875 of it for most backbones, or the whole
+/// image), nothing random.
 /// </summary>
 internal static class Augmentation
 {
@@ -11,14 +12,15 @@ internal static class Augmentation
     /// <param name="width">Displayed width.</param>
     /// <param name="height">Displayed height.</param>
     /// <param name="resize">How evaluation images are resized.</param>
-    public static AugmentationParameters Evaluation(int width, int height, EvalResize resize)
+    /// <param name="crop">The centre crop's side as a fraction of the shorter side (<see cref="Preprocessing.EvalCrop"/>).</param>
+    public static AugmentationParameters Evaluation(int width, int height, EvalResize resize, double crop = Preprocessing.DefaultEvalCrop)
     {
         if (resize == EvalResize.Stretch)
         {
             return new AugmentationParameters(0, 0, width, height, 0, false, false, 1, 1, 1);
         }
-        // Shorter side to size / 0.875, then a size x size centre crop = a centre square of 0.875 x the shorter side.
-        var side = 0.875 * Math.Min(width, height);
+        // Shorter side to size / crop, then a size x size centre crop = a centre square of crop x the shorter side.
+        var side = crop * Math.Min(width, height);
         return new AugmentationParameters((width - side) / 2, (height - side) / 2, side, side, 0, false, false, 1, 1, 1);
     }
 
@@ -30,10 +32,11 @@ internal static class Augmentation
     /// <param name="width">Displayed width of the image.</param>
     /// <param name="height">Displayed height.</param>
     /// <param name="resize">The evaluation resize, used for the region when the random crop is off.</param>
+    /// <param name="crop">The evaluation centre crop's fraction, with <paramref name="resize"/>.</param>
     public static AugmentationParameters Draw(AugmentationOptions options, long seed, int epoch, int sampleIndex, int width, int height,
-        EvalResize resize = EvalResize.ResizeAndCenterCrop)
+        EvalResize resize = EvalResize.ResizeAndCenterCrop, double crop = Preprocessing.DefaultEvalCrop)
     {
-        var fixedRegion = Evaluation(width, height, resize);
+        var fixedRegion = Evaluation(width, height, resize, crop);
         if (!options.IsEnabled)
         {
             return fixedRegion;

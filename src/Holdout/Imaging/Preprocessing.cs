@@ -16,6 +16,9 @@ namespace Holdout.Imaging;
 /// <paramref name="InputSize"/> (the training size): a model trained on random resized crops sees objects larger than a
 /// centre crop of the same size shows them, and a model whose head pools globally takes any input size (FixRes,
 /// Touvron et al., NeurIPS 2019). Defaults to null: <paramref name="InputSize"/>.</param>
+/// <param name="EvalCrop">With <see cref="EvalResize.ResizeAndCenterCrop"/>, the centre crop's side as a fraction of the
+/// shorter side: torchvision's crop size over resize size in the weights' metadata (224/256 = 0.875 for ResNets,
+/// EfficientNet-B0 and MobileNetV3; 224/236 for ConvNeXt-Tiny). Defaults to 0.875.</param>
 public sealed record Preprocessing(
     int InputSize,
     ColorOrder ColorOrder,
@@ -23,8 +26,12 @@ public sealed record Preprocessing(
     float[] Mean,
     float[] Std,
     EvalResize EvalResize = EvalResize.ResizeAndCenterCrop,
-    int? EvalSize = null)
+    int? EvalSize = null,
+    double EvalCrop = Preprocessing.DefaultEvalCrop)
 {
+    /// <summary>The centre crop of torchvision's classic evaluation: Resize(256) then CenterCrop(224).</summary>
+    public const double DefaultEvalCrop = 0.875;
+
     /// <summary>The side evaluation and prediction images are rendered at: <see cref="EvalSize"/>, else <see cref="InputSize"/>.</summary>
     public int EvaluationSize => EvalSize ?? InputSize;
 
@@ -39,8 +46,10 @@ public sealed record Preprocessing(
     public Preprocessing WithEvaluationSize(int? size) => this with { EvalSize = size == InputSize ? null : size };
 
     /// <summary>torchvision's ImageNet preprocessing: RGB, 0..1, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).</summary>
-    public static Preprocessing ImageNetTorchvision(int inputSize = 224) =>
-        new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+    /// <param name="inputSize">The square input side.</param>
+    /// <param name="evalCrop">The evaluation centre crop's fraction of the shorter side (crop size / resize size).</param>
+    public static Preprocessing ImageNetTorchvision(int inputSize = 224, double evalCrop = DefaultEvalCrop) =>
+        new(inputSize, ColorOrder.Rgb, ValueScale.UnitInterval, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], EvalCrop: evalCrop);
 
     /// <summary>
     /// The bundled CNTK ResNet-18's preprocessing: BGR, 0..255, minus the per-channel means of its mean image
@@ -80,7 +89,8 @@ public sealed record Preprocessing(
     /// <inheritdoc/>
     public bool Equals(Preprocessing? other) =>
         other is not null && InputSize == other.InputSize && ColorOrder == other.ColorOrder && Scale == other.Scale &&
-        Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std) && EvalResize == other.EvalResize && EvaluationSize == other.EvaluationSize;
+        Mean.SequenceEqual(other.Mean) && Std.SequenceEqual(other.Std) && EvalResize == other.EvalResize && EvaluationSize == other.EvaluationSize &&
+        EvalCrop == other.EvalCrop;
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(InputSize, ColorOrder, Scale, Mean[0], Std[0], EvalResize, EvaluationSize);

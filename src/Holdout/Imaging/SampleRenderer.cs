@@ -113,7 +113,7 @@ internal sealed class SampleRenderer : IDisposable
     {
         using var source = ImageSource.Open(path, _maxPixels);
         var parameters = draw?.Invoke(source.Width, source.Height)
-            ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize);
+            ?? Augmentation.Evaluation(source.Width, source.Height, _preprocessing.EvalResize, _preprocessing.EvalCrop);
         // Decode just large enough that the region still has at least size pixels each way.
         var minimumScale = Math.Max(_size / parameters.CropWidth, _size / parameters.CropHeight);
         if (parameters.RotationDegrees == 0 && RegionDecode && TryDrawRegion(source, parameters, Math.Min(1.0, minimumScale)))

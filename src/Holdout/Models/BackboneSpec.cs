@@ -34,6 +34,7 @@ public sealed record BackboneSpec(
             ["std"] = new JsonArray(Preprocessing.Std.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
             ["eval_resize"] = Preprocessing.EvalResize.ToString(),
             ["eval_size"] = Preprocessing.EvaluationSize,
+            ["eval_crop"] = Preprocessing.EvalCrop,
         },
         ["feature_dimension"] = FeatureDimension,
         ["weights_source"] = WeightsSource,
@@ -58,6 +59,8 @@ public sealed record BackboneSpec(
                 Enum.Parse<EvalResize>(p["eval_resize"]!.GetValue<string>()));
             // Written since 2026-12-03; older specs evaluate at the input size.
             preprocessing = preprocessing.WithEvaluationSize(p["eval_size"]?.GetValue<int>());
+            // Written since 2026-12-07; older specs crop 0.875.
+            if (p["eval_crop"] is { } crop) preprocessing = preprocessing with { EvalCrop = crop.GetValue<double>() };
             return new BackboneSpec(
                 json["architecture"]!.GetValue<string>(),
                 preprocessing,

@@ -42,5 +42,16 @@ internal sealed class BatchDropout : Module<Tensor, Tensor>
         return (input * keep.to(input.dtype) * (1.0 / (1.0 - Probability))).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// A keep mask (1 kept, 0 dropped) of this rank's <paramref name="count"/> rows, each kept with probability
+    /// <paramref name="keep"/>, drawn for the whole job's batch as <see cref="forward"/> draws its masks.
+    /// </summary>
+    internal static Tensor RowMask(long count, double keep, Device device)
+    {
+        var (start, total) = Slice.Value is { } slice ? (slice.Start, slice.Total) : (0L, count);
+        using var drawn = rand([total], ScalarType.Float32, device);
+        return drawn.narrow(0, start, count).lt(keep).to(ScalarType.Float32);
+    }
+
     private sealed record BatchSlice(long Start, long Total);
 }

@@ -34,7 +34,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         IsPretrained = isPretrained;
         ClassNames = options.ClassNames.ToArray();
         var classes = options.ClassNames.Count;
-        if (layout is null)
+        if (options.Architecture == Architecture.SimpleCnn)
         {
             backbone = new SimpleCnnFeatures();
             head = new SimpleCnnHead(SimpleCnnFeatures.FeatureDimension(options.ImageSize), classes);
@@ -43,12 +43,12 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         }
         else
         {
-            var resnet = new ResNetBackbone(layout);
-            backbone = resnet;
+            var net = Backbones.BackboneCatalog.Create(options.Architecture, layout);
+            backbone = net;
             var headOptions = options.EffectiveHead;
             _pooling = headOptions.Pooling;
-            head = new ClassifierHead(HeadInputs(layout, headOptions.Pooling, options.ImageSize), classes, headOptions);
-            _stages = resnet.Stages;
+            head = new ClassifierHead(HeadInputs(net, () => Backbones.BackboneCatalog.Create(options.Architecture, layout), headOptions.Pooling, options.ImageSize), classes, headOptions);
+            _stages = net.Stages;
         }
         RegisterComponents();
     }
@@ -57,7 +57,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     public BackboneSpec Spec { get; private set; }
 
     /// <summary>True when the head pools the backbone's map globally, so the model takes any input size.</summary>
-    public bool TakesAnyInputSize => _pooling == HeadPooling.Average && Layout is not null;
+    public bool TakesAnyInputSize => _pooling == HeadPooling.Average && backbone is Backbone;
 
     /// <summary>
     /// The side evaluation and prediction render images at (<see cref="Imaging.Preprocessing.EvaluationSize"/> of
@@ -91,10 +91,17 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     /// <summary>Whether the backbone started from pretrained weights (bundled or from a file).</summary>
     public bool IsPretrained { get; }
 
-    /// <summary>The ResNet layout, or null for the simple CNN.</summary>
+    /// <summary>The ResNet layout, or null for the simple CNN and the other architectures.</summary>
     internal ResNetLayout? Layout { get; }
 
-    /// <summary>The number of freezable backbone stages, earliest first: stem, layer1..layer4 (5 for ResNets); 0 for the simple CNN.</summary>
+    /// <summary>The pretrained-style backbone (ResNet, EfficientNet, ...), or null for the simple CNN.</summary>
+    internal Backbone? Net => backbone as Backbone;
+
+    /// <summary>
+    /// The number of freezable backbone stages, earliest first: stem, layer1..layer4 for ResNets (5); torchvision's
+    /// <c>features.0</c>..<c>features.N</c> for EfficientNet-B0 (9), MobileNetV3-Large (17) and ConvNeXt-Tiny (8); 0 for
+    /// the simple CNN.
+    /// </summary>
     public int StageCount => _stages.Count;
 
     /// <summary>How many leading backbone stages are frozen (0 when none).</summary>
@@ -143,13 +150,13 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         if (StageCount == 0 && count > 0 || stages is null && StageCount == 0)
         {
             throw new HoldoutException(
-                "The simple CNN has no pretrained backbone to freeze; it trains from scratch. Expected a ResNet " +
-                "architecture for freezing; use --model resnet18 with --weights bundled, or --recipe scratch (no freezing).");
+                "The simple CNN has no pretrained backbone to freeze; it trains from scratch. Expected a pretrained-style " +
+                "architecture (a ResNet, EfficientNet-B0, MobileNetV3-Large or ConvNeXt-Tiny) for freezing; use --model resnet18 with --weights bundled, or --recipe scratch (no freezing).");
         }
         if (count < 0 || count > StageCount)
         {
             throw new HoldoutException(
-                $"Cannot freeze {count} backbone stages: this model has {StageCount} (stem, layer1..layer4). " +
+                $"Cannot freeze {count} backbone stages: this model has {StageCount} ({Net?.StageNames}). " +
                 $"Expected a number from 0 to {StageCount}.");
         }
         _frozenStages = count;
@@ -211,8 +218,7 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         if (UsesChannelsLast) input = ChannelsLast(input);
         var map = _folded is { } folded && !training && folded.DType == compute && folded.ChannelsLast == UsesChannelsLast ? folded.Forward(input) : backbone.forward(input);
         if (map.dtype != ScalarType.Float32) map = map.to(ScalarType.Float32);
-        var features = _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1);
-        return features.MoveToOuterDisposeScope();
+        return Pool(map).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -244,10 +250,14 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
         var features = backbone switch
         {
             SimpleCnnFeatures cnn => cnn.FromLastConvolution(map),
-            _ => _pooling == HeadPooling.Average && map.dim() == 4 ? map.mean([2L, 3L]) : map.flatten(1),
+            _ => Pool(map),
         };
         return head.forward(features).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The head's input from the backbone's float32 map: the backbone's pooling, or the flattened map.</summary>
+    private Tensor Pool(Tensor map) =>
+        _pooling == HeadPooling.Average && map.dim() == 4 && backbone is Backbone net ? net.Pool(map) : map.flatten(1);
 
     /// <summary>
     /// Whether the backbone runs channels-last (<see cref="ChannelsLast"/>): in bfloat16, for the basic-block ResNets
@@ -353,12 +363,12 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
     /// <summary>The backbone module (torchvision names for ResNets), for loading weights.</summary>
     internal Module<Tensor, Tensor> Backbone => backbone;
 
-    private static long HeadInputs(ResNetLayout layout, HeadPooling pooling, int imageSize)
+    private static long HeadInputs(Backbone net, Func<Backbone> another, HeadPooling pooling, int imageSize)
     {
-        if (pooling == HeadPooling.Average) return layout.FeatureDimension;
+        if (pooling == HeadPooling.Average) return net.FeatureDimension;
         using var noGrad = no_grad();
-        // The flattened size depends on the input size; measure it once with a tiny forward pass.
-        using var probe = new ResNetBackbone(layout);
+        // The flattened size depends on the input size; measure it once with a tiny forward pass of a fresh copy.
+        using var probe = another();
         probe.eval();
         using var output = probe.forward(zeros(1, 3, imageSize, imageSize));
         return output.shape[1] * output.shape[2] * output.shape[3];

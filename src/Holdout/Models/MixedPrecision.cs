@@ -35,6 +35,17 @@ internal static class MixedPrecision
         return functional.conv2d(input, conv.weight.to(input.dtype), conv.bias?.to(input.dtype), stride, conv.padding, conv.dilation, conv.groups);
     }
 
+    /// <summary>A linear layer on <paramref name="input"/> in the input's dtype (a bfloat16 copy of float32 weights in the graph).</summary>
+    public static Tensor Linear(Linear linear, Tensor input) =>
+        input.dtype == linear.weight.dtype ? linear.forward(input) : functional.linear(input, linear.weight.to(input.dtype), linear.bias?.to(input.dtype));
+
+    /// <summary>
+    /// A LayerNorm of <paramref name="input"/> computed in float32 (its statistics need the precision) and returned in
+    /// the input's dtype.
+    /// </summary>
+    public static Tensor LayerNorm(LayerNorm norm, Tensor input) =>
+        input.dtype == ScalarType.Float32 ? norm.forward(input) : norm.forward(input.to(ScalarType.Float32)).to(input.dtype);
+
     /// <summary>A module (a convolution, or a sequence of convolutions and other layers) in the input's dtype.</summary>
     public static Tensor Forward(Module<Tensor, Tensor> module, Tensor input) => module switch
     {

@@ -10,7 +10,7 @@ namespace Holdout.Models;
 /// <c>layer1.0.conv1</c>, ..., <c>layer2.0.downsample.0</c>), so torchvision state dicts map one to one. Its output
 /// is the last stage's feature map (N x C x h x w); pooling belongs to the head.
 /// </summary>
-internal sealed class ResNetBackbone : Module<Tensor, Tensor>
+internal sealed class ResNetBackbone : Backbone
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -54,7 +54,15 @@ internal sealed class ResNetBackbone : Module<Tensor, Tensor>
     public ResNetLayout Layout { get; }
 
     /// <summary>The freezable stages, earliest first: the stem (conv1, bn1), then layer1..layer4.</summary>
-    public IReadOnlyList<IReadOnlyList<Module>> Stages => [[conv1, bn1], [layer1], [layer2], [layer3], [layer4]];
+    public override IReadOnlyList<IReadOnlyList<Module>> Stages => [[conv1, bn1], [layer1], [layer2], [layer3], [layer4]];
+
+    public override long FeatureDimension => Layout.FeatureDimension;
+
+    public override string StageNames => "stem, layer1..layer4";
+
+    public override string Description => Layout.Description;
+
+    public override bool IsClassifierKey(string name) => name.StartsWith("fc.", StringComparison.Ordinal);
 
     public override Tensor forward(Tensor input)
     {

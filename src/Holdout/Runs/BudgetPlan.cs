@@ -90,7 +90,7 @@ internal sealed class BudgetPlan
         var decode = Math.Max(0, evalImage - forwardSeconds / batch);
         var trainImage = stepSeconds / batch + decode;
         var epoch = train * trainImage + validation * evalImage;
-        var fixRes = setup.Options.FixResEvalSize(setup.Preprocessing.EvalResize);
+        var fixRes = setup.Options.FixResEvalSize(setup.Preprocessing.EvalResize, setup.Preprocessing.EvalCrop);
         var final = (train + validation + test) * evalImage + validation * evalImage * Math.Pow((double)fixRes / size, 2);
         var epochs = EpochsThatFit(budget.TotalSeconds, elapsed, epoch, final, maxEpochs);
         return new BudgetPlan(budget, epochs, epoch, final, evalImage, trainImage, elapsed) { ValidationSeconds = validation * evalImage };

@@ -433,7 +433,7 @@ public sealed class RunSetup : IDisposable
             UseEvaluationSize(given);
             return new EvaluationSizeChoice(given, new Dictionary<int, double>());
         }
-        var candidate = Model.TakesAnyInputSize && !KeptLinearProbe ? Options.FixResEvalSize(Preprocessing.EvalResize) : training;
+        var candidate = Model.TakesAnyInputSize && !KeptLinearProbe ? Options.FixResEvalSize(Preprocessing.EvalResize, Preprocessing.EvalCrop) : training;
         UseEvaluationSize(training);
         if (candidate == training || Evaluation(DataSplit.Validation).SampleCount == 0) return new EvaluationSizeChoice(training, new Dictionary<int, double>());
         var atTraining = Predict(DataSplit.Validation, cancellationToken);

@@ -134,14 +134,15 @@ public sealed record TrainRunOptions(
     /// when training has no random crop.
     /// </summary>
     /// <param name="evalResize">How the model's evaluation resizes (its preprocessing's).</param>
-    public int FixResEvalSize(EvalResize evalResize = EvalResize.ResizeAndCenterCrop)
+    /// <param name="evalCrop">The centre crop's fraction with <paramref name="evalResize"/> (its preprocessing's).</param>
+    public int FixResEvalSize(EvalResize evalResize = EvalResize.ResizeAndCenterCrop, double evalCrop = Preprocessing.DefaultEvalCrop)
     {
         var size = EffectiveImageSize;
         var augmentation = AugmentationOptions.Preset(Augment);
         if (!augmentation.HasRandomCrop) return size;
         double a = augmentation.CropScaleMin, b = augmentation.CropScaleMax;
         var meanSide = b > a ? 2.0 / 3.0 * (Math.Pow(b, 1.5) - Math.Pow(a, 1.5)) / (b - a) : Math.Sqrt(a);
-        var evaluated = evalResize == EvalResize.ResizeAndCenterCrop ? 0.875 : 1.0;
+        var evaluated = evalResize == EvalResize.ResizeAndCenterCrop ? evalCrop : 1.0;
         return (int)Math.Round(size * evaluated / meanSide / 16, MidpointRounding.AwayFromZero) * 16;
     }
 

@@ -11,7 +11,7 @@ namespace Holdout.Models.Onnx;
 /// disappears, and CNTK's end-trimmed padding becomes ONNX's asymmetric pads. Spatial sizes are tracked per value so
 /// that a shortcut longer than its main path (odd sizes with end-trimmed padding) is cut as the module cuts it.
 /// </summary>
-internal sealed class ClassifierGraph
+internal sealed partial class ClassifierGraph
 {
     private readonly OnnxGraph _graph = new();
     private readonly Dictionary<string, (float[] Values, long[] Shape)> _state = new(StringComparer.Ordinal);
@@ -42,9 +42,14 @@ internal sealed class ClassifierGraph
         var builder = new ClassifierGraph(model);
         var preprocessing = model.Spec.Preprocessing.ForEvaluation(); // the input is what evaluation and prediction render
         var x = withPreprocessing ? builder.Normalise(preprocessing) : builder.FloatInput(preprocessing);
-        var logits = model.Layout is { } layout
-            ? builder.ResNet(x, layout, model.Options.EffectiveHead.Pooling)
-            : builder.SimpleCnn(x);
+        var pooling = model.Options.EffectiveHead.Pooling;
+        var logits = model.Net switch
+        {
+            null => builder.SimpleCnn(x),
+            ResNetBackbone resnet => builder.Head(builder.ResNet(x, resnet.Layout), pooling),
+            var other => throw new HoldoutException(
+                $"The ONNX exporter does not know the backbone '{other.Description}'. Expected a model Holdout builds; this is a bug in Holdout, please report it."),
+        };
         var graph = builder._graph;
         var probabilities = graph.Node("Softmax", "probabilities", [logits], OnnxGraph.Int("axis", 1));
         long classes = model.ClassNames.Count;
@@ -94,7 +99,21 @@ internal sealed class ClassifierGraph
         return Linear(x, "head.fc2", null, "logits");
     }
 
-    private string ResNet(string x, ResNetLayout layout, HeadPooling pooling)
+    /// <summary>The head on the backbone's map: global average pooling (and <paramref name="afterPooling"/>) or flattening, then the linear layer.</summary>
+    private string Head(string map, HeadPooling pooling, Func<string, string>? afterPooling = null)
+    {
+        var x = map;
+        if (pooling == HeadPooling.Average)
+        {
+            x = _graph.Node("GlobalAveragePool", "head.pool", [x]);
+            if (afterPooling is not null) x = afterPooling(x);
+        }
+        x = _graph.Node("Flatten", "head.flatten", [x], OnnxGraph.Int("axis", 1));
+        return Linear(x, "head.fc", _state.ContainsKey("head.bn.weight") ? "head.bn" : null, "logits");
+    }
+
+    /// <summary>A ResNet's feature map (before pooling).</summary>
+    private string ResNet(string x, ResNetLayout layout)
     {
         var trim = layout.TrimEndPadding;
         x = Relu(Conv(x, "backbone.conv1", "backbone.bn1", 2, Pads(3, trim)));
@@ -108,9 +127,7 @@ internal sealed class ClassifierGraph
                 x = layout.Bottleneck ? Bottleneck(x, prefix, stride, trim) : Basic(x, prefix, stride, trim);
             }
         }
-        if (pooling == HeadPooling.Average) x = _graph.Node("GlobalAveragePool", "head.pool", [x]);
-        x = _graph.Node("Flatten", "head.flatten", [x], OnnxGraph.Int("axis", 1));
-        return Linear(x, "head.fc", _state.ContainsKey("head.bn.weight") ? "head.bn" : null, "logits");
+        return x;
     }
 
     private string Basic(string x, string prefix, long stride, bool trim)
@@ -151,8 +168,8 @@ internal sealed class ClassifierGraph
         return Relu(sum, $"{prefix}.relu");
     }
 
-    /// <summary>A convolution with the BatchNorm after it folded in: W' = W·s, b' = beta + (b - mean)·s, s = gamma / sqrt(var + eps).</summary>
-    private string Conv(string x, string name, string? batchNorm, long stride, long[] pads)
+    /// <summary>A convolution (<paramref name="groups"/> groups: depthwise when it is the channel count) with the BatchNorm after it folded in: W' = W·s, b' = beta + (b - mean)·s, s = gamma / sqrt(var + eps).</summary>
+    private string Conv(string x, string name, string? batchNorm, long stride, long[] pads, long groups = 1)
     {
         var (weight, shape) = Weight(name + ".weight");
         long outputs = shape[0], kernelHeight = shape[2], kernelWidth = shape[3];
@@ -161,7 +178,8 @@ internal sealed class ClassifierGraph
         var (height, width) = _sizes[x];
         var output = _graph.Node("Conv", name,
             [x, _graph.Constant(name + ".weight", foldedWeight, shape), _graph.Constant(name + ".bias", foldedBias, outputs)],
-            OnnxGraph.Ints("kernel_shape", kernelHeight, kernelWidth), OnnxGraph.Ints("strides", stride, stride), OnnxGraph.Ints("pads", pads));
+            OnnxGraph.Ints("kernel_shape", kernelHeight, kernelWidth), OnnxGraph.Ints("strides", stride, stride), OnnxGraph.Ints("pads", pads),
+            OnnxGraph.Int("group", groups));
         _sizes[output] = (StridedPadding.OutputSize(height, kernelHeight, stride, pads[0], pads[2]), StridedPadding.OutputSize(width, kernelWidth, stride, pads[1], pads[3]));
         return output;
     }
