@@ -10,12 +10,12 @@ namespace Holdout.Cli;
 internal abstract class RunSettings : DecodingSettings
 {
     [CommandOption("--model <NAME>")]
-    [Description("simple-cnn, resnet18, resnet34 or resnet50.")]
+    [Description("simple-cnn, resnet18, resnet34, resnet50, efficientnet-b0, mobilenet-v3-large or convnext-tiny (torchvision's layouts).")]
     [DefaultValue("resnet18")]
     public string Model { get; init; } = "resnet18";
 
     [CommandOption("--weights <WEIGHTS>")]
-    [Description("bundled (offline ImageNet weights; resnet18 only), none, or a torchvision-format FILE.safetensors. Default: bundled for resnet18, none for the others.")]
+    [Description("bundled (offline ImageNet weights; resnet18 only), none, or torchvision's state dict for the model as FILE.pth (torch.save; read without running pickle code) or FILE.safetensors. Default: bundled for resnet18, none for the others.")]
     public string? Weights { get; init; }
 
     [CommandOption("--image-size <PX>")]

@@ -141,7 +141,7 @@ public static class ModelBundle
             // HoldoutException: the spec's own reader refused a field (e.g. an evaluation size that is not a number).
             throw Damaged(path, $"its description cannot be read ({e.Message.TrimEnd('.')})");
         }
-        if ((options.Architecture == Architecture.SimpleCnn) != (layout is null))
+        if (IsResNet(options.Architecture) != (layout is not null))
             throw Damaged(path, "its description's architecture and layout disagree");
         CheckFitsWeights(path, options, spec, layout, file.Entries);
 
@@ -199,7 +199,7 @@ public static class ModelBundle
         Require(size is >= 8 and <= MaxImageSize, $"its input size {size} is outside 8..{MaxImageSize} pixels");
         Require(prep.InputSize == size, $"its preprocessing's input size {prep.InputSize} differs from the model's {size}");
         Require(prep.EvaluationSize is >= 8 and <= MaxImageSize, $"its evaluation size {prep.EvaluationSize} is outside 8..{MaxImageSize} pixels");
-        Require(prep.EvaluationSize == size || (layout is not null && options.EffectiveHead.Pooling == HeadPooling.Average),
+        Require(prep.EvaluationSize == size || (options.Architecture != Architecture.SimpleCnn && options.EffectiveHead.Pooling == HeadPooling.Average),
             $"its evaluation size {prep.EvaluationSize} differs from the input size {size} of a head that flattens its map");
         Require(prep.Mean.Length == 3 && prep.Std.Length == 3 && prep.Mean.All(float.IsFinite) && prep.Std.All(s => float.IsFinite(s) && s != 0),
             "its preprocessing needs three finite means and three finite, non-zero standard deviations");
@@ -207,12 +207,23 @@ public static class ModelBundle
         var head = options.EffectiveHead;
         Require(head.Dropout is >= 0 and < 1, $"its head dropout {head.Dropout} is outside [0, 1)");
         long classes = options.ClassNames.Count;
-        if (layout is null)
+        if (options.Architecture == Architecture.SimpleCnn)
         {
             var features = SimpleCnnFeatures.FeatureDimension(size);
             Require(spec.FeatureDimension == features, $"its feature dimension {spec.FeatureDimension} is not the simple CNN's {features} at {size} pixels");
             Expect("head.fc1.weight", 128, features);
             Expect("head.fc2.weight", classes, 128);
+            return;
+        }
+        if (layout is null)
+        {
+            // A fixed architecture (EfficientNet-B0, MobileNetV3-Large, ConvNeXt-Tiny): nothing in the description sizes
+            // the backbone, and loading compares every tensor's name and shape with it.
+            var dimension = Backbones.BackboneCatalog.FeatureDimension(options.Architecture);
+            Require(spec.FeatureDimension == dimension, $"its feature dimension {spec.FeatureDimension} is not {OptionNames.Of(options.Architecture)}'s {dimension}");
+            Require(shapes.TryGetValue("head.fc.weight", out var fixedHead) && fixedHead.Length == 2 && fixedHead[0] == classes
+                    && (head.Pooling != HeadPooling.Average || fixedHead[1] == dimension),
+                $"its head's weight does not match {classes} classes on {dimension} features");
             return;
         }
         Require(layout.Blocks.Length == 4 && layout.Widths.Length == 4, "its ResNet layout does not have 4 stages");
@@ -236,6 +247,9 @@ public static class ModelBundle
                 && (head.Pooling != HeadPooling.Average || fc[1] == layout.FeatureDimension),
             $"its head's weight does not match {classes} classes on {(head.Pooling == HeadPooling.Average ? layout.FeatureDimension.ToString(System.Globalization.CultureInfo.InvariantCulture) : "its pooled")} features");
     }
+
+    private static bool IsResNet(Architecture architecture) =>
+        architecture is Architecture.ResNet18 or Architecture.ResNet34 or Architecture.ResNet50;
 
     private static JsonObject Describe(ImageClassifier model, JsonObject? metadata)
     {

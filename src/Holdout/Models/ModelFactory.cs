@@ -44,8 +44,9 @@ public static class ModelFactory
     /// the same model.
     /// </summary>
     /// <param name="options">What to build. Weights: "bundled" (ResNet-18 only: the offline CNTK ImageNet export,
-    /// stages 2-2-2-3, BGR 0..255 input), "none" (random), or a torchvision-format .safetensors file (any ResNet;
-    /// torchvision's fc.* classifier in the file is ignored).</param>
+    /// stages 2-2-2-3, BGR 0..255 input), "none" (random), or a torchvision state dict of the architecture as
+    /// <c>.safetensors</c> or <c>.pth</c> (torch.save, read without running any pickle code; see
+    /// <see cref="WeightsFile"/>); torchvision's classifier in the file (<c>fc.*</c>, <c>classifier.*</c>) is ignored.</param>
     /// <exception cref="HoldoutException">The options are invalid, or the weights are missing or do not fit.</exception>
     public static ImageClassifier Create(ModelOptions options) => Create(options, null);
 
@@ -76,7 +77,8 @@ public static class ModelFactory
         {
             Architecture.ResNet18 => ResNetLayout.TorchVision18,
             Architecture.ResNet34 => ResNetLayout.TorchVision34,
-            _ => ResNetLayout.TorchVision50,
+            Architecture.ResNet50 => ResNetLayout.TorchVision50,
+            _ => null,
         };
         var cliName = OptionNames.Of(options.Architecture);
 
@@ -86,7 +88,7 @@ public static class ModelFactory
             {
                 throw new HoldoutException(
                     $"There are no bundled weights for {cliName}; only resnet18 ships with offline ImageNet weights. " +
-                    $"Pass a torchvision {cliName} state dict saved as .safetensors with --weights <file>, or use --weights none.");
+                    $"Pass torchvision's {cliName} weights (a .pth or .safetensors state dict) with --weights <file>, or use --weights none.");
             }
             var import = preloaded ?? CntkResNetImport.Load(PretrainedCatalog.ResNet18OnnxPath);
             var cntkLayout = import.Layout with { Name = "resnet18-cntk" };
@@ -104,25 +106,53 @@ public static class ModelFactory
 
         if (none)
         {
-            var spec = new BackboneSpec(layout.Description + " torchvision layout", Preprocessing.Scratch(size), layout.FeatureDimension,
-                "random initialisation (Kaiming-normal, seed " + options.Seed + ")", "n/a", null);
-            return new ImageClassifier(options, spec, layout, isPretrained: false);
+            var description = layout is null ? cliName + " torchvision layout" : layout.Description + " torchvision layout";
+            var init = options.Architecture switch
+            {
+                Architecture.ConvNeXtTiny => "truncated-normal std 0.02",
+                Architecture.EfficientNetB0 or Architecture.MobileNetV3Large => "Kaiming-normal convolutions, torchvision's",
+                _ => "Kaiming-normal",
+            };
+            var random = new ImageClassifier(options, SpecFor(options, layout, description, Preprocessing.Scratch(size),
+                $"random initialisation ({init}, seed {options.Seed})", "n/a", null), layout, isPretrained: false);
+            return random;
         }
 
-        var file = SafeTensorsFile.Open(weights);
+        return FromFile(options, layout, cliName);
+    }
+
+    /// <summary>A model whose backbone is read from a torchvision state dict (.safetensors or .pth).</summary>
+    private static ImageClassifier FromFile(ModelOptions options, ResNetLayout? layout, string cliName)
+    {
+        var weights = options.Weights;
+        using var scope = NewDisposeScope();
+        var tensors = WeightsFile.ReadStateDict(weights);
         string sha256;
         using (var stream = File.OpenRead(weights)) sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-        var fileSpec = new BackboneSpec(layout.Description + " torchvision layout", Preprocessing.ImageNetTorchvision(size),
-            layout.FeatureDimension, Path.GetFullPath(weights), "unknown (as provided by the user)", sha256);
-        var fromFile = new ImageClassifier(options, fileSpec, layout, isPretrained: true);
-        using (var scope = NewDisposeScope())
+        var description = (layout?.Description ?? cliName) + " torchvision layout";
+        var preprocessing = Preprocessing.ImageNetTorchvision(options.ImageSize, Backbones.BackboneCatalog.EvalCrop(options.Architecture));
+        var spec = SpecFor(options, layout, description, preprocessing, Path.GetFullPath(weights), "unknown (as provided by the user)", sha256);
+        var model = new ImageClassifier(options, spec, layout, isPretrained: true);
+        try
         {
-            StateDictLoader.Load(fromFile.Backbone, file.ReadAll(), $"'{weights}'",
-                name => name.StartsWith("fc.", StringComparison.Ordinal),
-                $"Expected a torchvision {cliName} state dict (names like conv1.weight, layer1.0.conv1.weight) saved as " +
-                $".safetensors; check that the file is for {cliName}.");
+            var backbone = model.Net!;
+            StateDictLoader.Load(backbone, tensors, $"'{weights}'", backbone.IsClassifierKey,
+                $"Expected torchvision's {cliName} state dict ({ArchitectureGuess.ExampleKeys(options.Architecture)}) as .pth or .safetensors. " +
+                ArchitectureGuess.Describe(tensors) + $" Check that the file is for {cliName}, or pass the --model it was saved from.");
         }
-        return fromFile;
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    private static BackboneSpec SpecFor(ModelOptions options, ResNetLayout? layout, string description, Preprocessing preprocessing,
+        string source, string licence, string? sha256)
+    {
+        long features = layout?.FeatureDimension ?? Backbones.BackboneCatalog.FeatureDimension(options.Architecture);
+        return new BackboneSpec(description, preprocessing, (int)features, source, licence, sha256);
     }
 
     private static void Validate(ModelOptions options)
@@ -140,6 +170,6 @@ public static class ModelFactory
         if (head.Dropout is < 0 or >= 1 || double.IsNaN(head.Dropout))
             throw new HoldoutException($"The head dropout {head.Dropout} is out of range. Expected a probability in [0, 1).");
         if (string.IsNullOrWhiteSpace(options.Weights))
-            throw new HoldoutException("No weights were given. Expected 'bundled', 'none' or the path of a .safetensors file.");
+            throw new HoldoutException("No weights were given. Expected 'bundled', 'none' or the path of a .pth or .safetensors file.");
     }
 }

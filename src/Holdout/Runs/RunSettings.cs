@@ -37,6 +37,9 @@ internal static class RunSettings
             Architecture.ResNet18 => "ResNet-18",
             Architecture.ResNet34 => "ResNet-34",
             Architecture.ResNet50 => "ResNet-50",
+            Architecture.EfficientNetB0 => "EfficientNet-B0",
+            Architecture.MobileNetV3Large => "MobileNetV3-Large",
+            Architecture.ConvNeXtTiny => "ConvNeXt-Tiny",
             var other => OptionNames.Of(other),
         };
         var recipe = options.EffectiveRecipe switch

@@ -167,7 +167,7 @@ public sealed record TrainRunOptions(
             throw new HoldoutException($"--freeze-epochs ({FreezeEpochs}) counts head epochs over images, which replace the linear probe. Pass --no-probe with it, or leave --freeze-epochs at 1.");
         if (!(LearningRateMultiplier >= 1)) throw new HoldoutException($"--lr-mult must be 1 or more (fastai uses 100), got {LearningRateMultiplier}.");
         if (Model is not Architecture.ResNet18 && string.Equals(EffectiveWeights, ModelOptions.BundledWeights, StringComparison.OrdinalIgnoreCase))
-            throw new HoldoutException($"{OptionNames.Of(Model)} has no bundled pretrained weights (only resnet18 does). Pass a torchvision-format file with --weights FILE.safetensors, or train from scratch with --weights none.");
+            throw new HoldoutException($"{OptionNames.Of(Model)} has no bundled pretrained weights (only resnet18 does). Pass torchvision's weights for it with --weights FILE.pth (or .safetensors), or train from scratch with --weights none.");
         if (TrainBatchNorm && BatchNorm is { } policy && policy != BatchNormPolicy.TrainBatchNorm)
             throw new HoldoutException($"--train-bn and --batch-norm {OptionNames.Of(policy)} contradict each other. Pass one of them.");
         if (EffectiveBatchNorm == BatchNormPolicy.AlwaysEval && EffectiveRecipe == RecipeKind.Scratch)

@@ -128,7 +128,10 @@ internal sealed class PipelineProbe : IDisposable
         return cat(chunks, 0).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Puts every dropout layer of <paramref name="model"/> in eval mode (so train-mode passes are repeatable).</summary>
+    /// <summary>
+    /// Puts every dropout layer of <paramref name="model"/> in eval mode, stochastic depth included (so train-mode passes
+    /// are repeatable, and differ from eval mode only by what BatchNorm does).
+    /// </summary>
     public static void DropoutOff(nn.Module model)
     {
         foreach (var dropout in ModelSnapshot.AllModules(model).Where(IsDropout))
@@ -137,7 +140,8 @@ internal sealed class PipelineProbe : IDisposable
         }
     }
 
-    private static bool IsDropout(nn.Module module) => module.GetType().Name.Contains("Dropout", StringComparison.Ordinal);
+    private static bool IsDropout(nn.Module module) =>
+        module is Models.Backbones.StochasticDepth || module.GetType().Name.Contains("Dropout", StringComparison.Ordinal);
 
     /// <summary>The first <paramref name="maxSamples"/> samples of a source's epoch 0.</summary>
     public static ProbeBatch FirstBatch(IBatchSource source, int maxSamples, CancellationToken cancellationToken)

@@ -25,6 +25,17 @@ internal static class BackboneCatalog
     public static double EvalCrop(Architecture architecture) =>
         architecture == Architecture.ConvNeXtTiny ? 224.0 / 236.0 : Imaging.Preprocessing.DefaultEvalCrop;
 
+    /// <summary>The length of the architecture's pooled feature vector (torchvision's classifier input).</summary>
+    public static long FeatureDimension(Architecture architecture) => architecture switch
+    {
+        Architecture.ResNet18 or Architecture.ResNet34 => 512,
+        Architecture.ResNet50 => 2048,
+        Architecture.EfficientNetB0 => 1280,
+        Architecture.MobileNetV3Large => 960,
+        Architecture.ConvNeXtTiny => 768,
+        _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "The simple CNN's features depend on its input size."),
+    };
+
     /// <summary>torchvision's name for the architecture's model function, e.g. <c>efficientnet_b0</c>.</summary>
     public static string TorchvisionName(Architecture architecture) => architecture switch
     {
