@@ -10,6 +10,7 @@ try
     {
         "train" => TrainingBenchmark.Run(rest),
         "eval" => EvalBenchmark.Run(rest),
+        "backbones" => BackbonesBenchmark.Run(rest),
         "frozen" => FrozenBenchmark.Run(rest),
         "loader" => LoaderBenchmark.Run(rest),
         "splits" => BenchData.Write(rest),
@@ -50,6 +51,8 @@ static int Usage(int code)
           train  [--data DIR] [--epochs 2] [--precision auto] [--no-peer] [--python /usr/bin/python3]
                      fine-tune training img/s (end to end, all-layers phase) vs the PyTorch peer
           eval   [--data DIR] [--precision auto] [--no-peer]    evaluation img/s (val + test) vs the PyTorch peer's evaluation
+          backbones [--models efficientnet-b0,mobilenet-v3-large,convnext-tiny] [--size 224] [--batch 16] [--steps 3] [--precision auto] [--no-peer]
+                     model compute alone: training-step and evaluation img/s of each architecture vs PyTorch's torchvision twin
           frozen [--data DIR] [--rounds 1] [--precision auto] [--mlnet-peer EXE] [--cli DLL]
                      frozen recipe wall time + test accuracy vs the ML.NET peer (built on demand)
           loader [--folders DIR,DIR] [--workers 2] [--passes 6] [--rounds 1]

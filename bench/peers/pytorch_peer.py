@@ -10,6 +10,8 @@ What it measures (the baseline Holdout's bench compares against, in the same ses
   loader                    DataLoader img/s alone (decode + transform + normalised float batches)
                                                                           <- Holdout.Bench loader
   parity                    this module's features vs the ONNX graph (numpy float64), onnxruntime, ML.NET
+  backbone --arch NAME      a torchvision model's training step and evaluation img/s on one fixed random
+                            batch (Adam, cross-entropy, all layers; eval: no_grad)  <- Holdout.Bench backbones
 How it is run: the bench (bench/Holdout.Bench, see bench/README.md) starts it with Debian's
 /usr/bin/python3 and passes --splits <its work folder> with the split it made (the committed sample
 samples/beans split by Holdout, or the reference beans lists in bench/peers/splits/ for --data
@@ -738,6 +740,48 @@ def loader_suffix(args):
             + ("_normworker" if args.normalize == "worker" else ""))
 
 
+def cmd_backbone(args):
+    """Model compute alone, as Holdout.Bench backbones measures Holdout: no data loading."""
+    import torchvision
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads or os.cpu_count())
+    model = getattr(torchvision.models, args.arch)(weights=None, num_classes=args.classes)
+    x = torch.randn(args.batch_size, 3, args.size, args.size, generator=torch.Generator().manual_seed(args.seed))
+    y = torch.arange(args.batch_size) % args.classes
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_step():
+        model.train()
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+    def eval_step():
+        model.eval()
+        with torch.no_grad():
+            model(x)
+
+    def timed(step, count):
+        step()  # warm-up: oneDNN primitives, allocator
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        times.sort()
+        return args.batch_size / times[len(times) // 2]
+
+    result = {
+        "arch": args.arch, "size": args.size, "batch_size": args.batch_size, "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "torchvision": torchvision.__version__,
+        "train_img_s": timed(train_step, args.steps), "eval_img_s": timed(eval_step, args.steps),
+    }
+    write_json(result, args.out or os.path.join(RESULTS, f"backbone-{args.arch}.json"))
+    print(json.dumps(result))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sp = ap.add_subparsers(dest="cmd", required=True)
@@ -777,8 +821,17 @@ def main():
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--out")
     p.add_argument("--print-only", action="store_true", help=argparse.SUPPRESS)
+    p = sp.add_parser("backbone", help="a torchvision model's training-step and evaluation img/s on a fixed random batch")
+    p.add_argument("--arch", required=True, help="torchvision model function, e.g. efficientnet_b0, mobilenet_v3_large, convnext_tiny")
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--classes", type=int, default=3)
+    p.add_argument("--steps", type=int, default=3, help="timed steps after one warm-up; the median counts")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: all cores)")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--out")
     args = ap.parse_args()
-    {"parity": cmd_parity, "train": cmd_train, "loader": cmd_loader}[args.cmd](args)
+    {"parity": cmd_parity, "train": cmd_train, "loader": cmd_loader, "backbone": cmd_backbone}[args.cmd](args)
 
 
 if __name__ == "__main__":
