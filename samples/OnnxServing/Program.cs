@@ -9,13 +9,16 @@ using var session = new InferenceSession(args[0]);
 var metadata = session.ModelMetadata.CustomMetadataMap;
 var classes = JsonSerializer.Deserialize<string[]>(metadata["class_names"])!;
 var size = int.Parse(metadata["image_size"]);
-var stretch = metadata["preprocessing"].Contains("\"Stretch\"");
+var preprocessing = JsonDocument.Parse(metadata["preprocessing"]).RootElement;
+var stretch = preprocessing.GetProperty("eval_resize").GetString() == "Stretch";
+// The centre crop's share of the shorter side (torchvision's crop/resize: 224/256, or 224/236 for ConvNeXt-Tiny).
+var crop = preprocessing.TryGetProperty("eval_crop", out var c) ? c.GetSingle() : 0.875f;
 
 foreach (var path in args[1..])
 {
     using var image = SKBitmap.Decode(path);
-    // As Holdout evaluates: shorter side to size / 0.875 and the centre size x size (or a plain stretch).
-    var scaleX = stretch ? (float)size / image.Width : size / 0.875f / Math.Min(image.Width, image.Height);
+    // As Holdout evaluates: shorter side to size / crop and the centre size x size (or a plain stretch).
+    var scaleX = stretch ? (float)size / image.Width : size / crop / Math.Min(image.Width, image.Height);
     var scaleY = stretch ? (float)size / image.Height : scaleX;
     using var resized = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
     using (var canvas = new SKCanvas(resized))
