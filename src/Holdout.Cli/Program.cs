@@ -33,6 +33,8 @@ app.Configure(config =>
         ["predict", "runs/20261129-101500-resnet18", "photo.jpg"], ["predict", "model.holdout", "photos/", "--json", "--tta"]);
     Add<ExplainCommand>(config, "explain", "Show where a run's model looks: Grad-CAM heatmaps over images, folders or CSV manifests, written as overlay PNGs and explanations.jsonl (peak, border and quadrant shares) to --out.",
         ["explain", "runs/20261129-101500-resnet18", "photos/", "--out", "explained"], ["explain", "runs/20261129-101500-resnet18", "leaf.jpg", "--out", "explained", "--class", "healthy"]);
+    Add<EmbedCommand>(config, "embed", "Write the backbone's pooled features of images (a run's model, or --model with its weights) to --out as a float32 NumPy array (.npy, image paths in .paths.txt beside it) or JSON lines (.jsonl): for similarity search and de-duplication.",
+        ["embed", "runs/20261129-101500-resnet18", "photos/", "--out", "feats.npy"], ["embed", "--model", "resnet18", "photos/", "--out", "feats.jsonl"]);
     Add<ExportCommand>(config, "export", "Export a run's best model (or a .holdout bundle) as a standard ONNX file for ONNX Runtime: BatchNorm folded, dynamic batch, classes and preprocessing in its metadata.",
         ["export", "runs/20261129-101500-resnet18"], ["export", "model.holdout", "--out", "model.onnx", "--with-preprocessing"]);
     Add<ReportCommand>(config, "report", "Rebuild a run's self-contained report.html from its folder and print its path.");

@@ -5,14 +5,14 @@ namespace Holdout.Inference;
 /// <summary>
 /// Turns what a user passes to <c>holdout predict</c> into image paths: an image file is itself; a folder is every
 /// file under it (recursively, sorted, hidden files and folders and obvious non-images such as <c>.md</c>,
-/// <c>.txt</c>, <c>.csv</c>, <c>.json</c> left out; the rest is recognised by content when predicted, so unreadable
+/// <c>.txt</c>, <c>.csv</c>, <c>.json</c>, <c>.jsonl</c>, <c>.npy</c> left out; the rest is recognised by content when predicted, so unreadable
 /// files are reported, not dropped); a <c>.csv</c> file is a manifest whose <c>path</c> column (with a header) or first
 /// column (without) is the image path (relative to the CSV's folder or absolute; '#' lines are comments), which also
 /// reads a <c>split.csv</c>. A path that does not exist is passed on, so the predictor reports it.
 /// </summary>
 public static class PredictionInputs
 {
-    private static readonly HashSet<string> NotImages = new(StringComparer.OrdinalIgnoreCase) { ".md", ".txt", ".csv", ".json", ".html", ".log", ".holdout" };
+    private static readonly HashSet<string> NotImages = new(StringComparer.OrdinalIgnoreCase) { ".md", ".txt", ".csv", ".json", ".html", ".log", ".holdout", ".npy", ".jsonl" };
 
     /// <summary>The image paths of <paramref name="inputs"/>, in the given order (a folder's files sorted ordinally).</summary>
     /// <param name="inputs">Image files, folders and CSV manifests.</param>

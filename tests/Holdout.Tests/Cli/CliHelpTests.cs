@@ -2,7 +2,7 @@ namespace Holdout.Tests.Cli;
 
 public sealed class CliHelpTests
 {
-    public static TheoryData<string> Commands() => ["train", "evaluate", "predict", "explain", "export", "report", "doctor", "lr-find", "split", "preview", "env"];
+    public static TheoryData<string> Commands() => ["train", "evaluate", "predict", "explain", "embed", "export", "report", "doctor", "lr-find", "split", "preview", "env"];
 
     [Theory]
     [MemberData(nameof(Commands))]

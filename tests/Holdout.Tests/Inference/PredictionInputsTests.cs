@@ -7,7 +7,7 @@ public sealed class PredictionInputsTests
     [Fact]
     public void Should_expand_folders_sorted_without_hidden_or_text_files_and_keep_the_given_order()
     {
-        // Given a folder with images in subfolders, a hidden file, a hidden folder and a README
+        // Given a folder with images in subfolders, a hidden file, a hidden folder, a README and the files 'holdout embed' writes
         using var temp = new TempFolder();
         var b = temp.Write(Path.Combine("photos", "b.jpg"), TestImages.Jpeg(1));
         var a = temp.Write(Path.Combine("photos", "sub", "a.png"), TestImages.Png(2));
@@ -15,6 +15,8 @@ public sealed class PredictionInputsTests
         temp.Write(Path.Combine("photos", ".hidden.jpg"), TestImages.Jpeg(3));
         temp.Write(Path.Combine("photos", ".cache", "x.jpg"), TestImages.Jpeg(4));
         temp.Write(Path.Combine("photos", "README.md"), "# photos"u8.ToArray());
+        temp.Write(Path.Combine("photos", "feats.npy"), [0x93, (byte)'N']);
+        temp.Write(Path.Combine("photos", "feats.jsonl"), "{}"u8.ToArray());
         var single = temp.Write("single.jpg", TestImages.Jpeg(5));
         var missing = Path.Combine(temp.Path, "missing.jpg");
 
