@@ -119,6 +119,22 @@ public sealed class MobileBackboneTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(Architecture.EfficientNetB0, 49, 1e-5, 0.1)] // efficientnet_b0 keeps nn.BatchNorm2d's defaults (only B5-B7 and V2 change them)
+    [InlineData(Architecture.MobileNetV3Large, 46, 1e-3, 0.01)] // MobileNetV3: partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+    public void Should_build_batchnorm_with_torchvisions_eps_and_momentum(Architecture architecture, int count, double eps, double momentum)
+    {
+        // Given the backbone; When its BatchNorm layers are listed
+        NativeRuntime.EnsureInitialized();
+        using var net = BackboneCatalog.Create(architecture);
+        var norms = net.modules().OfType<BatchNorm2d>().ToList();
+
+        // Then there are as many as torchvision has, each with torchvision's eps and momentum (the parity test sees eps, not momentum)
+        Assert.Equal(count, norms.Count);
+        Assert.All(norms, norm => Assert.Equal(eps, norm.eps, 12));
+        Assert.All(norms, norm => Assert.Equal(momentum, norm.momentum!.Value, 12));
+    }
+
+    [Theory]
     [InlineData(Architecture.EfficientNetB0)]
     [InlineData(Architecture.MobileNetV3Large)]
     public void Should_compute_in_bfloat16_close_to_float32_and_train_float32_master_weights(Architecture architecture)
