@@ -14,6 +14,8 @@ internal static class BackboneCatalog
         Architecture.ResNet18 => new ResNetBackbone(layout ?? ResNetLayout.TorchVision18),
         Architecture.ResNet34 => new ResNetBackbone(layout ?? ResNetLayout.TorchVision34),
         Architecture.ResNet50 => new ResNetBackbone(layout ?? ResNetLayout.TorchVision50),
+        Architecture.EfficientNetB0 => new EfficientNetB0Backbone(),
+        Architecture.MobileNetV3Large => new MobileNetV3LargeBackbone(),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "The simple CNN has no pretrained-style backbone."),
     };
 

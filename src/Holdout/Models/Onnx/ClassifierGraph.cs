@@ -47,6 +47,8 @@ internal sealed partial class ClassifierGraph
         {
             null => builder.SimpleCnn(x),
             ResNetBackbone resnet => builder.Head(builder.ResNet(x, resnet.Layout), pooling),
+            Backbones.EfficientNetB0Backbone efficientNet => builder.Head(builder.EfficientNetB0(x, efficientNet), pooling),
+            Backbones.MobileNetV3LargeBackbone mobileNet => builder.Head(builder.MobileNetV3Large(x, mobileNet), pooling),
             var other => throw new HoldoutException(
                 $"The ONNX exporter does not know the backbone '{other.Description}'. Expected a model Holdout builds; this is a bug in Holdout, please report it."),
         };

@@ -11,7 +11,7 @@ namespace Holdout.Tests.Models.Onnx;
 internal static class ExportCase
 {
     public static TheoryData<string> Names() =>
-        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18-bundled-eval80", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50"];
+        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18-bundled-eval80", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50", "efficientnet-b0", "efficientnet-b0-odd", "mobilenet-v3-large"];
 
     public static ImageClassifier Create(string name)
     {
@@ -26,6 +26,9 @@ internal static class ExportCase
             "resnet18-bn-head-flatten" => Formula(Architecture.ResNet18, classes, new HeadOptions(HeadPooling.Flatten, 0.3, BatchNorm: true)),
             "resnet34" => Formula(Architecture.ResNet34, classes, null),
             "resnet50" => Formula(Architecture.ResNet50, classes, null),
+            "efficientnet-b0" => Formula(MobileBackbones.Create(Architecture.EfficientNetB0, classes, 64)),
+            "efficientnet-b0-odd" => Formula(MobileBackbones.Create(Architecture.EfficientNetB0, classes, 67)), // odd sizes through five stride-2 convolutions
+            "mobilenet-v3-large" => Formula(MobileBackbones.Create(Architecture.MobileNetV3Large, classes, 64)),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown export case"),
         };
         model.eval();
@@ -53,9 +56,11 @@ internal static class ExportCase
         return model;
     }
 
-    private static ImageClassifier Formula(Architecture architecture, IReadOnlyList<string> classes, HeadOptions? head)
+    private static ImageClassifier Formula(Architecture architecture, IReadOnlyList<string> classes, HeadOptions? head) =>
+        Formula(ModelFactory.Create(new ModelOptions(architecture, classes, 64, ModelOptions.NoWeights, head)));
+
+    private static ImageClassifier Formula(ImageClassifier model)
     {
-        var model = ModelFactory.Create(new ModelOptions(architecture, classes, 64, ModelOptions.NoWeights, head));
         FormulaWeights.Fill(model);
         // Logits of a few units (not tenths), so that 1e-4 is a tight bound relative to them.
         using (no_grad()) model.named_parameters().Single(p => p.name == "head.fc.weight").parameter.mul_(20);
