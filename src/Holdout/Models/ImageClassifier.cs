@@ -172,14 +172,18 @@ public sealed class ImageClassifier : Module<Tensor, Tensor>
 
     /// <summary>
     /// Sets training or evaluation mode. In training mode, BatchNorm layers of frozen stages stay in evaluation mode
-    /// when <see cref="FrozenBatchNorm"/> is <see cref="BatchNormPolicy.FrozenStaysInEval"/>. Evaluation mode puts
+    /// when <see cref="FrozenBatchNorm"/> is <see cref="BatchNormPolicy.FrozenStaysInEval"/>, and the stochastic depth of
+    /// frozen stages (EfficientNet-B0, ConvNeXt-Tiny) always does: a frozen stage computes in training what it computes
+    /// in evaluation (with <see cref="BatchNormPolicy.TrainBatchNorm"/>, its BatchNorm excepted). Evaluation mode puts
     /// every layer in evaluation mode.
     /// </summary>
     /// <param name="train">True for training mode (the default), false for evaluation mode.</param>
     public override void train(bool train = true)
     {
         base.train(train);
-        if (!train || _frozenBatchNorm == BatchNormPolicy.TrainBatchNorm) return;
+        if (!train) return;
+        foreach (var depth in FrozenModules().OfType<Backbones.StochasticDepth>()) depth.eval();
+        if (_frozenBatchNorm == BatchNormPolicy.TrainBatchNorm) return;
         var kept = _frozenBatchNorm == BatchNormPolicy.AlwaysEval ? _stages.SelectMany(stage => stage).SelectMany(m => m.modules().Prepend(m)) : FrozenModules();
         foreach (var norm in kept.OfType<BatchNorm>()) norm.eval();
     }

@@ -54,6 +54,29 @@ public sealed class ArchitecturesTests
 
     [Theory]
     [MemberData(nameof(NewArchitectures))]
+    public void Should_compute_the_same_features_in_training_and_evaluation_when_the_backbone_is_frozen(Architecture architecture)
+    {
+        // Given a model whose whole backbone is frozen (BatchNorm stays in evaluation mode, the default)
+        using var scope = NewDisposeScope();
+        using var model = Build(architecture);
+        model.FreezeBackbone();
+        var images = randn([2, 3, 64, 64], generator: new Generator(8));
+
+        // When its features are computed in training mode (twice) and in evaluation mode
+        using var noGrad = no_grad();
+        model.train();
+        var trained = model.Features(images);
+        var again = model.Features(images);
+        model.eval();
+        var evaluated = model.Features(images);
+
+        // Then they agree: stochastic depth and BatchNorm of frozen stages act as in evaluation
+        Assert.True((trained - evaluated).abs().max().item<float>() < 1e-5f);
+        Assert.True((again - evaluated).abs().max().item<float>() < 1e-5f);
+    }
+
+    [Theory]
+    [MemberData(nameof(NewArchitectures))]
     public void Should_give_the_same_logits_after_a_bundle_round_trip(Architecture architecture)
     {
         // Given a random-weight model and its bundle
