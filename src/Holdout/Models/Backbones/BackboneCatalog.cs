@@ -16,6 +16,7 @@ internal static class BackboneCatalog
         Architecture.ResNet50 => new ResNetBackbone(layout ?? ResNetLayout.TorchVision50),
         Architecture.EfficientNetB0 => new EfficientNetB0Backbone(),
         Architecture.MobileNetV3Large => new MobileNetV3LargeBackbone(),
+        Architecture.ConvNeXtTiny => new ConvNeXtTinyBackbone(),
         _ => throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "The simple CNN has no pretrained-style backbone."),
     };
 
