@@ -1,4 +1,5 @@
 using Holdout.Imaging;
+using Holdout.Models.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,9 +38,10 @@ internal sealed partial class ClassifierGraph
     /// <param name="model">The classifier.</param>
     /// <param name="withPreprocessing">Whether the input is 8-bit RGB pixels (N x size x size x 3) normalised inside the graph,
     /// rather than the normalised float32 N x 3 x size x size tensor.</param>
-    public static OnnxGraph Build(ImageClassifier model, bool withPreprocessing)
+    /// <param name="opset">The operator set the graph is written for (newer operators replace their written-out formulas).</param>
+    public static OnnxGraph Build(ImageClassifier model, bool withPreprocessing, int opset = OnnxExport.DefaultOpset)
     {
-        var builder = new ClassifierGraph(model);
+        var builder = new ClassifierGraph(model) { Opset = opset };
         var preprocessing = model.Spec.Preprocessing.ForEvaluation(); // the input is what evaluation and prediction render
         var x = withPreprocessing ? builder.Normalise(preprocessing) : builder.FloatInput(preprocessing);
         var pooling = model.Options.EffectiveHead.Pooling;
@@ -49,6 +51,7 @@ internal sealed partial class ClassifierGraph
             ResNetBackbone resnet => builder.Head(builder.ResNet(x, resnet.Layout), pooling),
             Backbones.EfficientNetB0Backbone efficientNet => builder.Head(builder.EfficientNetB0(x, efficientNet), pooling),
             Backbones.MobileNetV3LargeBackbone mobileNet => builder.Head(builder.MobileNetV3Large(x, mobileNet), pooling),
+            ConvNeXtTinyBackbone => builder.Head(builder.ConvNeXtTiny(x), pooling, builder.ConvNeXtPoolNorm),
             var other => throw new HoldoutException(
                 $"The ONNX exporter does not know the backbone '{other.Description}'. Expected a model Holdout builds; this is a bug in Holdout, please report it."),
         };
@@ -59,6 +62,9 @@ internal sealed partial class ClassifierGraph
         graph.Output(probabilities, OnnxGraph.FloatType, "N x classes softmax probabilities, in the order of the class_names metadata", null, classes);
         return graph;
     }
+
+    /// <summary>The operator set being written.</summary>
+    private int Opset { get; init; } = OnnxExport.DefaultOpset;
 
     private string FloatInput(Preprocessing preprocessing)
     {

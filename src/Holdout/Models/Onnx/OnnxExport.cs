@@ -61,7 +61,7 @@ public static class OnnxExport
                 $"The model's image size ({model.Options.ImageSize}) and its preprocessing's input size ({preprocessing.InputSize}) differ. " +
                 "Expected one size; re-create the model with ModelFactory or ModelBundle.Load.");
         }
-        var graph = ClassifierGraph.Build(model, options.WithPreprocessing);
+        var graph = ClassifierGraph.Build(model, options.WithPreprocessing, options.Opset);
         var size = preprocessing.EvaluationSize;
         var description = $"Holdout image classifier: {model.Spec.Architecture}, {model.ClassNames.Count} classes " +
                           $"({string.Join(", ", model.ClassNames)}), {size} x {size} input" +

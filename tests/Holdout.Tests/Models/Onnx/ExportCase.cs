@@ -11,7 +11,7 @@ namespace Holdout.Tests.Models.Onnx;
 internal static class ExportCase
 {
     public static TheoryData<string> Names() =>
-        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18-bundled-eval80", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50", "efficientnet-b0", "efficientnet-b0-odd", "mobilenet-v3-large"];
+        ["simple-cnn", "resnet18-bundled", "resnet18-bundled-odd", "resnet18-bundled-eval80", "resnet18", "resnet18-bn-head-flatten", "resnet34", "resnet50", "efficientnet-b0", "efficientnet-b0-odd", "mobilenet-v3-large", "convnext-tiny"];
 
     public static ImageClassifier Create(string name)
     {
@@ -29,6 +29,7 @@ internal static class ExportCase
             "efficientnet-b0" => Formula(MobileBackbones.Create(Architecture.EfficientNetB0, classes, 64)),
             "efficientnet-b0-odd" => Formula(MobileBackbones.Create(Architecture.EfficientNetB0, classes, 67)), // odd sizes through five stride-2 convolutions
             "mobilenet-v3-large" => Formula(MobileBackbones.Create(Architecture.MobileNetV3Large, classes, 64)),
+            "convnext-tiny" => WithTrainedOutput(ConvNeXtTestModels.Perturbed(ConvNeXtTestModels.Create(classes, 64))),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown export case"),
         };
         model.eval();
