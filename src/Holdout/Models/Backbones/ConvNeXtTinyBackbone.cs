@@ -28,8 +28,9 @@ namespace Holdout.Models.Backbones;
 /// affine weight and bias, and the blocks' <c>layer_scale</c>. ConvNeXt has LayerNorm and no BatchNorm, so the
 /// <c>--batch-norm</c> policies (<see cref="BatchNormPolicy"/>) have nothing to act on: every policy trains the same
 /// network. LayerNorm keeps no running statistics, so training and evaluation mode compute the same function apart
-/// from stochastic depth, which is the identity in evaluation mode (and in frozen stages it still drops branches in
-/// training mode, as the module's mode says).</para>
+/// from stochastic depth, which drops residual branches at random in training mode only; the stochastic depth of frozen
+/// stages stays in evaluation mode (<see cref="ImageClassifier.train"/>), so a frozen stage computes in training exactly
+/// what it computes in evaluation, whatever the policy.</para>
 /// <para>Mixed precision: in bfloat16 the convolutions and linear layers compute in bfloat16 on float32 master weights,
 /// every LayerNorm computes its statistics in float32, and <see cref="Pool"/> reads the float32 map.</para>
 /// </remarks>
@@ -45,10 +46,10 @@ internal sealed class ConvNeXtTinyBackbone : Backbone
     public const double StochasticDepthProbability = 0.1;
 
     /// <summary>Blocks per stage (features.1, .3, .5, .7).</summary>
-    public static readonly int[] Blocks = [3, 3, 9, 3];
+    public static readonly IReadOnlyList<int> Blocks = [3, 3, 9, 3];
 
     /// <summary>Channels per stage.</summary>
-    public static readonly long[] Widths = [96, 192, 384, 768];
+    public static readonly IReadOnlyList<long> Widths = [96, 192, 384, 768];
 
     private readonly Sequential features;
     private readonly Sequential classifier;
@@ -62,13 +63,13 @@ internal sealed class ConvNeXtTinyBackbone : Backbone
         };
         var total = Blocks.Sum();
         var index = 0;
-        for (int stage = 0; stage < Blocks.Length; stage++)
+        for (int stage = 0; stage < Blocks.Count; stage++)
         {
             var blocks = new List<Module<Tensor, Tensor>>();
             for (int b = 0; b < Blocks[stage]; b++, index++)
                 blocks.Add(new ConvNeXtBlock($"{b}", Widths[stage], LayerScale, StochasticDepthProbability * index / (total - 1.0)));
             layers.Add(Sequential(blocks));
-            if (stage + 1 < Blocks.Length)
+            if (stage + 1 < Blocks.Count)
                 layers.Add(Sequential(new LayerNorm2d(Widths[stage], Epsilon), Conv2d(Widths[stage], Widths[stage + 1], 2, stride: 2, padding: 0L, bias: true)));
         }
         features = Sequential(layers);

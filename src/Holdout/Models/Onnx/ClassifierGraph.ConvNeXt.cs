@@ -27,11 +27,11 @@ internal sealed partial class ClassifierGraph
         x = Conv(x, "backbone.features.0.0", null, 4, Pads(0, false));
         x = ConvNeXtChannelNorm(x, "backbone.features.0.1", withAffine: true);
         var blocks = ConvNeXtTinyBackbone.Blocks;
-        for (int stage = 0; stage < blocks.Length; stage++)
+        for (int stage = 0; stage < blocks.Count; stage++)
         {
             var channels = ConvNeXtTinyBackbone.Widths[stage];
             for (int b = 0; b < blocks[stage]; b++) x = ConvNeXtBlock(x, $"backbone.features.{2 * stage + 1}.{b}", channels);
-            if (stage + 1 == blocks.Length) break;
+            if (stage + 1 == blocks.Count) break;
             var downsample = $"backbone.features.{2 * stage + 2}";
             x = ConvNeXtChannelNorm(x, downsample + ".0", withAffine: false);
             x = ConvNeXtConv(x, downsample + ".1", stride: 2, normBefore: downsample + ".0", layerScale: null);
