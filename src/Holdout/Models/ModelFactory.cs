@@ -125,16 +125,22 @@ public static class ModelFactory
     private static ImageClassifier FromFile(ModelOptions options, ResNetLayout? layout, string cliName)
     {
         var weights = options.Weights;
-        using var scope = NewDisposeScope();
-        var tensors = WeightsFile.ReadStateDict(weights);
+        if (!File.Exists(weights))
+        {
+            throw new HoldoutException(
+                $"The weights file '{weights}' does not exist. Expected 'bundled' (resnet18), 'none', or torchvision's {cliName} state dict as a .pth or .safetensors file; check the path.");
+        }
         string sha256;
         using (var stream = File.OpenRead(weights)) sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
         var description = (layout?.Description ?? cliName) + " torchvision layout";
         var preprocessing = Preprocessing.ImageNetTorchvision(options.ImageSize, Backbones.BackboneCatalog.EvalCrop(options.Architecture));
         var spec = SpecFor(options, layout, description, preprocessing, Path.GetFullPath(weights), "unknown (as provided by the user)", sha256);
+        // Built outside the dispose scope that holds the file's tensors: the model's own tensors must outlive it.
         var model = new ImageClassifier(options, spec, layout, isPretrained: true);
         try
         {
+            using var scope = NewDisposeScope();
+            var tensors = WeightsFile.ReadStateDict(weights);
             var backbone = model.Net!;
             StateDictLoader.Load(backbone, tensors, $"'{weights}'", backbone.IsClassifierKey,
                 $"Expected torchvision's {cliName} state dict ({ArchitectureGuess.ExampleKeys(options.Architecture)}) as .pth or .safetensors. " +

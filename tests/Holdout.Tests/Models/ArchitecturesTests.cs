@@ -15,6 +15,8 @@ namespace Holdout.Tests.Models;
 [Collection(NativeCollection.Name)]
 public sealed class ArchitecturesTests
 {
+    public ArchitecturesTests() => NativeRuntime.EnsureInitialized();
+
     public static TheoryData<Architecture> NewArchitectures => [Architecture.EfficientNetB0, Architecture.MobileNetV3Large, Architecture.ConvNeXtTiny];
 
     private static ImageClassifier Build(Architecture architecture, string weights = ModelOptions.NoWeights)
