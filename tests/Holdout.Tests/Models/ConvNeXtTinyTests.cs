@@ -190,6 +190,27 @@ public sealed class ConvNeXtTinyTests(ITestOutputHelper output)
         Assert.Equal(model.Backbone.parameters().Count(), staged.Count);
     }
 
+    [Fact]
+    public void Should_keep_its_parameters_when_built_inside_a_dispose_scope_that_ends()
+    {
+        // Given a ConvNeXt-Tiny classifier built inside a dispose scope that then ends (ModelFactory reads weights in one)
+        NativeRuntime.EnsureInitialized();
+        ImageClassifier model;
+        using (NewDisposeScope()) model = ConvNeXtTestModels.Create(Classes);
+        using (model)
+        using (var scope = NewDisposeScope())
+        {
+            // When it classifies two images
+            model.eval();
+            using var noGrad = no_grad();
+            var logits = model.forward(FormulaWeights.Input(2, 3, 64, 64));
+
+            // Then every parameter (the LayerNorm2d affines and layer scales made in C# included) is still there
+            Assert.Equal([2L, 2L], logits.shape);
+            Assert.All(model.named_parameters(), p => Assert.True(p.parameter.numel() > 0 && !p.parameter.IsInvalid, p.name));
+        }
+    }
+
     private static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
 
     private static double RelativeDifference(Tensor expected, Tensor actual)

@@ -26,7 +26,7 @@ internal sealed class ConvNeXtBlock : Module<Tensor, Tensor>
     public ConvNeXtBlock(string name, long channels, double layerScale, double stochasticDepth) : base(name)
     {
         block = new ConvNeXtBranch(channels);
-        layer_scale = Parameter(full(channels, 1, 1, layerScale));
+        layer_scale = ModuleParameter.Create(full(channels, 1, 1, layerScale));
         stochastic_depth = new StochasticDepth(stochasticDepth);
         RegisterComponents();
     }

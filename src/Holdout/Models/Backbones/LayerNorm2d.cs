@@ -24,8 +24,8 @@ internal sealed class LayerNorm2d : Module<Tensor, Tensor>
     {
         Channels = channels;
         Epsilon = epsilon;
-        weight = Parameter(ones(channels));
-        bias = Parameter(zeros(channels));
+        weight = ModuleParameter.Create(ones(channels));
+        bias = ModuleParameter.Create(zeros(channels));
         RegisterComponents();
     }
 
