@@ -47,7 +47,7 @@ internal static class BackbonesBenchmark
                 $"{requested.ToString().ToLowerInvariant()}: train {chosenTrain:0.00} img/s ({OptionNames.Of(trainChoice.Precision)}), eval {chosenEval:0.00} img/s ({OptionNames.Of(evalChoice.Precision)})"));
             Console.WriteLine($"  precision: training {trainChoice}; evaluation {evalChoice}");
             if (skipPeer) continue;
-            var torchvisionName = TorchvisionName(architecture);
+            var torchvisionName = Holdout.Models.Backbones.BackboneCatalog.TorchvisionName(architecture);
             var peerOut = Path.Combine(work, torchvisionName + ".json");
             Peers.RunPyTorch(python, "backbone", "--arch", torchvisionName, "--size", size.ToString(CultureInfo.InvariantCulture),
                 "--batch-size", batchSize.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture),
@@ -62,17 +62,6 @@ internal static class BackbonesBenchmark
         }
         return 0;
     }
-
-    private static string TorchvisionName(Architecture architecture) => architecture switch
-    {
-        Architecture.EfficientNetB0 => "efficientnet_b0",
-        Architecture.MobileNetV3Large => "mobilenet_v3_large",
-        Architecture.ConvNeXtTiny => "convnext_tiny",
-        Architecture.ResNet18 => "resnet18",
-        Architecture.ResNet34 => "resnet34",
-        Architecture.ResNet50 => "resnet50",
-        _ => throw new BenchException($"{OptionNames.Of(architecture)} has no torchvision twin"),
-    };
 
     private static (double Train, double Eval) Measure(ImageClassifier model, Precision precision, int batchSize, int size, int steps)
     {

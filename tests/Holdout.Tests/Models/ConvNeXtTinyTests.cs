@@ -5,6 +5,7 @@ using Holdout.Native;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static Holdout.Tests.Models.TorchvisionFixture;
 
 namespace Holdout.Tests.Models;
 
@@ -211,11 +212,4 @@ public sealed class ConvNeXtTinyTests(ITestOutputHelper output)
         }
     }
 
-    private static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
-
-    private static double RelativeDifference(Tensor expected, Tensor actual)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        return (expected - actual.detach()).abs().max().item<float>() / (double)expected.abs().max().item<float>();
-    }
 }

@@ -6,6 +6,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static Holdout.Tests.Models.TorchvisionFixture;
 
 namespace Holdout.Tests.Models;
 
@@ -199,12 +200,10 @@ public sealed class MobileBackboneTests(ITestOutputHelper output)
 
     private static Tensor FormulaInput() => FormulaWeights.Input(2, 3, 64, 64);
 
-    private static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
 
     private void AssertRelativelyClose(string what, Tensor expected, Tensor actual)
     {
-        Assert.Equal(expected.shape, actual.shape);
-        var relative = (expected - actual).abs().max().item<float>() / expected.abs().max().item<float>();
+        var relative = RelativeDifference(expected, actual);
         output.WriteLine($"{what}: max |difference| / max |torchvision| = {relative:E2} (max |torchvision| {expected.abs().max().item<float>():G4})");
         Assert.True(relative <= 1e-4, $"{what}: relative difference {relative}");
     }

@@ -4,6 +4,7 @@ using Holdout.Native;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static Holdout.Tests.Models.TorchvisionFixture;
 
 namespace Holdout.Tests.Models;
 
@@ -418,7 +419,6 @@ public sealed class TorchCheckpointTests(ITestOutputHelper output)
     private static bool Same(Tensor expected, Tensor actual) =>
         expected.dtype == actual.dtype && expected.shape.SequenceEqual(actual.shape) && (expected == actual).all().item<bool>();
 
-    private static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
 
     private static double RelativeDifference(SafeTensorsFile file, string name, Tensor actual)
     {

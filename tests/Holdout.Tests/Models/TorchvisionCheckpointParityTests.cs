@@ -4,6 +4,7 @@ using Holdout.Native;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static Holdout.Tests.Models.TorchvisionFixture;
 
 namespace Holdout.Tests.Models;
 
@@ -40,8 +41,8 @@ public sealed class TorchvisionCheckpointParityTests(ITestOutputHelper output)
         var logits = TorchvisionClassifier(architecture, WeightsFile.ReadStateDict(fixture.Pth), features);
 
         // Then both agree with torchvision's within 1e-4 of their largest value
-        var featureDifference = Relative(features, Read(reference, "features"));
-        var logitDifference = Relative(logits, Read(reference, "logits"));
+        var featureDifference = RelativeDifference(Read(reference, "features"), features);
+        var logitDifference = RelativeDifference(Read(reference, "logits"), logits);
         output.WriteLine($"{torchvisionName}: features {featureDifference:0.0e+0}, logits {logitDifference:0.0e+0} (max |difference| / max |torchvision|)");
         Assert.True(featureDifference <= Tolerance, $"features differ by {featureDifference} relative");
         Assert.True(logitDifference <= Tolerance, $"logits differ by {logitDifference} relative");
@@ -62,11 +63,4 @@ public sealed class TorchvisionCheckpointParityTests(ITestOutputHelper output)
         };
     }
 
-    private static double Relative(Tensor actual, Tensor expected)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        return (actual - expected).abs().max().item<float>() / expected.abs().max().item<float>();
-    }
-
-    private static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Holdout.Models.Weights;
+using static TorchSharp.torch;
 
 namespace Holdout.Tests.Models;
 
@@ -59,5 +60,15 @@ internal static class TorchvisionFixture
                 throw new InvalidOperationException($"{Script} {arch} failed ({result.ExitCode}):\n{result.Output}\n{result.Errors}");
             return new Files(Path.Combine(folder, arch + ".pth"), Path.Combine(folder, arch + ".safetensors"), Path.Combine(folder, arch + "-reference.safetensors"));
         })).Value;
+    }
+
+    /// <summary>The tensor named <paramref name="name"/> of a fixture file.</summary>
+    public static Tensor Read(SafeTensorsFile file, string name) => file.ReadTensor(file.Entries.Single(e => e.Name == name));
+
+    /// <summary>The parity measure: max |actual - expected| / max |expected| (shapes must agree).</summary>
+    public static double RelativeDifference(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        return (expected - actual.detach()).abs().max().item<float>() / (double)expected.abs().max().item<float>();
     }
 }
